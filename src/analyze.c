@@ -1,0 +1,417 @@
+/* analyze.c - one input through the pipeline: the input layer's sink feeds
+ * the line splitter, each line goes through the rules, events go to the
+ * session builder, finished sessions are rendered into the result. */
+#include "err53/analyze.h"
+#include "err53/input.h"
+#include "err53/lines.h"
+#include "err53/report.h"
+#include "err53/session.h"
+#include "err53/sysdiag.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_LINE_EVENTS 32
+
+struct e53_analyzer {
+	const struct e53_rules *rs;
+	const struct e53_options *opt;
+	struct e53_matcher *m;
+	struct e53_lines lines;
+	struct e53_builder *b;
+	struct e53_sysdiag *sd;
+	struct e53_result *res;
+	char path[1024];
+	char member[1024];
+	bool has_member;
+	unsigned nsessions;        /* in this input, for numbering */
+	struct e53_event evs[MAX_LINE_EVENTS];
+	unsigned nev;
+};
+
+void e53_result_init(struct e53_result *r)
+{
+	memset(r, 0, sizeof *r);
+	e53_buf_init(&r->out, 0);
+	e53_buf_init(&r->msgs, 0);
+}
+
+void e53_result_release(struct e53_result *r)
+{
+	e53_buf_release(&r->out);
+	e53_buf_release(&r->msgs);
+	free(r->by_code);
+	free(r->rows);
+	memset(r, 0, sizeof *r);
+}
+
+static e53_status add_code(struct e53_result *r, long code, uint64_t n)
+{
+	size_t i;
+	struct e53_code_count *p;
+
+	for (i = 0; i < r->n_codes; i++)
+		if (r->by_code[i].code == code) {
+			r->by_code[i].n += n;
+			return E53_OK;
+		}
+	p = realloc(r->by_code, (r->n_codes + 1) * sizeof *p);
+	if (!p)
+		return E53_ENOMEM;
+	r->by_code = p;
+	/* keep the codes sorted for the summary */
+	for (i = r->n_codes; i > 0 && p[i - 1].code > code; i--)
+		p[i] = p[i - 1];
+	p[i].code = code;
+	p[i].n = n;
+	r->n_codes++;
+	return E53_OK;
+}
+
+static e53_status add_row(struct e53_result *r, const struct e53_row *row)
+{
+	struct e53_row *p = realloc(r->rows, (r->n_rows + 1) * sizeof *p);
+
+	if (!p)
+		return E53_ENOMEM;
+	r->rows = p;
+	p[r->n_rows++] = *row;
+	return E53_OK;
+}
+
+e53_status e53_result_merge_counts(struct e53_result *dst, const struct e53_result *src)
+{
+	size_t i;
+	e53_status st = E53_OK;
+
+	dst->bytes += src->bytes;
+	dst->lines += src->lines;
+	dst->sessions += src->sessions;
+	dst->input_errors += src->input_errors;
+	dst->refused |= src->refused;
+	for (i = 0; i < E53_OUT__COUNT; i++)
+		dst->by_outcome[i] += src->by_outcome[i];
+	for (i = 0; i < E53_V__COUNT; i++)
+		dst->by_verdict[i] += src->by_verdict[i];
+	for (i = 0; i < src->n_codes && !st; i++)
+		st = add_code(dst, src->by_code[i].code, src->by_code[i].n);
+	for (i = 0; i < src->n_rows && !st; i++)
+		st = add_row(dst, &src->rows[i]);
+	return st;
+}
+
+static void on_session(void *ctx, struct e53_session *s)
+{
+	struct e53_analyzer *an = ctx;
+	struct e53_result *r = an->res;
+	struct e53_row row;
+	const struct e53_device *d;
+
+	if (an->sd)
+		e53_sysdiag_apply(an->sd, s);
+	an->nsessions++;
+	r->sessions++;
+	r->by_outcome[s->outcome]++;
+	r->by_verdict[s->verdict]++;
+	if (s->has_code && s->outcome == E53_OUT_FAILURE)
+		add_code(r, s->code, 1);
+	switch (an->opt->format) {
+	case E53_FMT_NDJSON:
+		e53_render_session_ndjson(s, &r->out);
+		break;
+	case E53_FMT_CSV:
+		e53_render_session_csv(s, &r->out);
+		break;
+	case E53_FMT_TEXT:
+	case E53_FMT_MARKDOWN:
+		e53_render_session_text(s, an->nsessions, an->opt->format == E53_FMT_MARKDOWN,
+					an->opt->color, &r->out);
+		memset(&row, 0, sizeof row);
+		snprintf(row.source, sizeof row.source, "%s%s%s:%llu", s->path, s->member[0] ? ":" : "",
+			 s->member, (unsigned long long)s->first_line);
+		d = e53_session_device(s);
+		snprintf(row.device, sizeof row.device, "%s",
+			 d ? d->name : s->product_type[0] ? s->product_type : "unknown");
+		row.outcome = s->outcome;
+		row.code = s->has_code && s->outcome == E53_OUT_FAILURE ? s->code : 0;
+		row.verdict = s->verdict;
+		add_row(r, &row);
+		break;
+	default:
+		break;
+	}
+}
+
+static void collect(void *ctx, const struct e53_event *ev)
+{
+	struct e53_analyzer *an = ctx;
+
+	if (an->nev < MAX_LINE_EVENTS)
+		an->evs[an->nev++] = *ev;
+}
+
+static void on_line(void *ctx, const char *line, size_t len, uint64_t lineno)
+{
+	struct e53_analyzer *an = ctx;
+	unsigned i;
+
+	if (e53_sysdiag_line(an->sd, line, len, lineno))
+		return;
+	an->nev = 0;
+	e53_match_line(an->m, line, len, lineno, collect, an);
+	if (an->opt->format == E53_FMT_EVENTS) {
+		for (i = 0; i < an->nev; i++)
+			e53_render_event(an->path, an->has_member ? an->member : NULL, &an->evs[i], &an->res->out);
+		return;
+	}
+	e53_builder_line(an->b, line, len, lineno);
+	/* a line's start marker opens its session before its other events */
+	for (i = 0; i < an->nev; i++)
+		if (an->evs[i].kind == E53_EV_START)
+			e53_builder_event(an->b, &an->evs[i]);
+	for (i = 0; i < an->nev; i++)
+		if (an->evs[i].kind != E53_EV_START)
+			e53_builder_event(an->b, &an->evs[i]);
+}
+
+static void set_origin(struct e53_analyzer *an, const struct e53_origin *o)
+{
+	snprintf(an->path, sizeof an->path, "%s", o->path ? o->path : "-");
+	an->has_member = o->member != NULL;
+	snprintf(an->member, sizeof an->member, "%s", o->member ? o->member : "");
+}
+
+static bool sink_want(void *ctx, const struct e53_origin *o)
+{
+	struct e53_analyzer *an = ctx;
+
+	return e53_sysdiag_want(an->sd, o);
+}
+
+static bool sink_begin(void *ctx, const struct e53_origin *o)
+{
+	struct e53_analyzer *an = ctx;
+
+	set_origin(an, o);
+	if (e53_sysdiag_member_begin(an->sd, o, an->b))
+		return true;
+	e53_builder_begin(an->b, an->path, an->has_member ? an->member : NULL);
+	return true;
+}
+
+static void sink_data(void *ctx, const char *p, size_t n)
+{
+	struct e53_analyzer *an = ctx;
+
+	if (e53_sysdiag_data(an->sd, p, n))
+		return;
+	e53_lines_feed(&an->lines, p, n);
+}
+
+static void sink_end(void *ctx, const struct e53_origin *o)
+{
+	struct e53_analyzer *an = ctx;
+	uint64_t before = an->lines.newlines;
+
+	(void)o;
+	e53_lines_finish(&an->lines);
+	(void)before;
+	if (!e53_sysdiag_member_end(an->sd, an->b))
+		e53_builder_end(an->b);
+}
+
+static void message(struct e53_analyzer *an, char kind, const struct e53_origin *o, const char *msg)
+{
+	const char *path = o->path ? o->path : "-";
+
+	e53_buf_addf(&an->res->msgs, "%c %s%s%s: %s\n", kind, strcmp(path, "-") ? path : "(standard input)",
+		     o->member ? ":" : "", o->member ? o->member : "", msg);
+}
+
+static void sink_error(void *ctx, const struct e53_origin *o, e53_status st, const char *msg)
+{
+	struct e53_analyzer *an = ctx;
+
+	(void)st;
+	an->res->input_errors++;
+	an->res->refused = true;
+	message(an, 'E', o, msg);
+	if (an->opt->format == E53_FMT_NDJSON)
+		e53_render_input_error_ndjson(o->path ? o->path : "-", o->member, msg, &an->res->out);
+}
+
+static void sink_warning(void *ctx, const struct e53_origin *o, const char *msg)
+{
+	message(ctx, 'W', o, msg);
+}
+
+struct e53_analyzer *e53_analyzer_new(const struct e53_rules *rs, const struct e53_options *opt)
+{
+	struct e53_analyzer *an = calloc(1, sizeof *an);
+
+	if (!an)
+		return NULL;
+	an->rs = rs;
+	an->opt = opt;
+	an->m = e53_matcher_new(rs);
+	an->b = e53_builder_new(on_session, an);
+	an->sd = e53_sysdiag_new(&opt->lim);
+	if (!an->m || !an->b || !an->sd || e53_lines_init(&an->lines, opt->lim.max_line, on_line, an)) {
+		e53_analyzer_free(&an);
+		return NULL;
+	}
+	return an;
+}
+
+void e53_analyzer_free(struct e53_analyzer **pan)
+{
+	struct e53_analyzer *an = *pan;
+
+	if (!an)
+		return;
+	e53_matcher_free(&an->m);
+	e53_builder_free(&an->b);
+	e53_sysdiag_free(&an->sd);
+	e53_lines_release(&an->lines);
+	free(an);
+	*pan = NULL;
+}
+
+static e53_status run(struct e53_analyzer *an, const char *input, const void *mem, size_t len,
+		      struct e53_result *res)
+{
+	struct e53_sink sink = {
+		.ctx = an, .want = sink_want, .member_begin = sink_begin, .data = sink_data,
+		.member_end = sink_end, .error = sink_error, .warning = sink_warning,
+	};
+	struct e53_scan_stats stats;
+	uint64_t nl0 = an->lines.newlines, cut0 = an->lines.cut_lines;
+	e53_status st;
+
+	an->res = res;
+	an->nsessions = 0;
+	e53_sysdiag_reset(an->sd, input);
+	if (mem)
+		st = e53_scan_mem(input, mem, len, &an->opt->lim, &sink, &stats);
+	else
+		st = e53_scan_path(input, &an->opt->lim, &sink, &stats);
+	/* sysdiagnose sessions wait for the whole archive */
+	e53_sysdiag_finish(an->sd, an->b);
+	e53_builder_end(an->b);
+	res->bytes += stats.bytes;
+	res->lines += an->lines.newlines - nl0;
+	if (an->lines.cut_lines > cut0) {
+		char msg[160];
+		struct e53_origin o = { input, input, NULL };
+
+		snprintf(msg, sizeof msg, "%llu line(s) longer than %zu bytes were cut (--max-line)",
+			 (unsigned long long)(an->lines.cut_lines - cut0), an->opt->lim.max_line);
+		sink_warning(an, &o, msg);
+	}
+	{
+		const char *w;
+
+		while ((w = e53_sysdiag_warning(an->sd)) != NULL)
+			e53_buf_addf(&an->res->msgs, "W %s\n", w);
+	}
+	an->res = NULL;
+	return st;
+}
+
+e53_status e53_analyze(struct e53_analyzer *an, const char *input, struct e53_result *res)
+{
+	return run(an, input, NULL, 0, res);
+}
+
+e53_status e53_analyze_mem(struct e53_analyzer *an, const char *name, const void *data,
+			   size_t len, struct e53_result *res)
+{
+	return run(an, name, data ? data : "", len, res);
+}
+
+void e53_render_header(const struct e53_options *opt, struct e53_buf *out)
+{
+	if (opt->format == E53_FMT_CSV)
+		e53_render_csv_header(out);
+}
+
+static void summary_ndjson(const struct e53_result *t, uint64_t inputs, struct e53_buf *b)
+{
+	size_t i;
+	bool first = true;
+
+	e53_buf_addf(b, "{\"type\":\"summary\",\"schema\":\"" E53_SCHEMA "\",\"inputs\":%llu,"
+			"\"input_errors\":%llu,\"bytes\":%llu,\"lines\":%llu,\"sessions\":%llu,\"by_outcome\":{",
+		     (unsigned long long)inputs, (unsigned long long)t->input_errors,
+		     (unsigned long long)t->bytes, (unsigned long long)t->lines,
+		     (unsigned long long)t->sessions);
+	for (i = 0; i < E53_OUT__COUNT; i++) {
+		if (!t->by_outcome[i])
+			continue;
+		e53_buf_addf(b, "%s\"%s\":%llu", first ? "" : ",", e53_outcome_name((enum e53_outcome)i),
+			     (unsigned long long)t->by_outcome[i]);
+		first = false;
+	}
+	e53_buf_adds(b, "},\"by_code\":{");
+	for (i = 0; i < t->n_codes; i++)
+		e53_buf_addf(b, "%s\"%ld\":%llu", i ? "," : "", t->by_code[i].code,
+			     (unsigned long long)t->by_code[i].n);
+	e53_buf_adds(b, "},\"by_verdict\":{");
+	first = true;
+	for (i = 0; i < E53_V__COUNT; i++) {
+		if (!t->by_verdict[i])
+			continue;
+		e53_buf_addf(b, "%s\"%s\":%llu", first ? "" : ",", e53_verdict_name((enum e53_verdict)i),
+			     (unsigned long long)t->by_verdict[i]);
+		first = false;
+	}
+	e53_buf_adds(b, "}}\n");
+}
+
+void e53_render_summary(const struct e53_options *opt, const struct e53_result *t,
+			uint64_t inputs, struct e53_buf *b)
+{
+	size_t i;
+	bool md = opt->format == E53_FMT_MARKDOWN;
+
+	if (opt->format == E53_FMT_NDJSON) {
+		summary_ndjson(t, inputs, b);
+		return;
+	}
+	if (opt->format != E53_FMT_TEXT && !md)
+		return;
+	if (!t->sessions) {
+		e53_buf_addf(b, "No restore session found in %llu input(s) (%llu lines read).\n",
+			     (unsigned long long)inputs, (unsigned long long)t->lines);
+		return;
+	}
+	if (t->n_rows > 1) {
+		if (md) {
+			e53_buf_adds(b, "## Summary\n\n| source | device | outcome | code | verdict |\n|---|---|---|---|---|\n");
+		} else {
+			e53_buf_adds(b, "Summary:\n");
+			e53_buf_addf(b, "  %-44s %-24s %-10s %-5s %s\n", "source", "device", "outcome", "code", "verdict");
+		}
+		for (i = 0; i < t->n_rows; i++) {
+			const struct e53_row *r = &t->rows[i];
+			char code[24] = "-";
+
+			if (r->code)
+				snprintf(code, sizeof code, "%ld", r->code);
+			if (md)
+				e53_buf_addf(b, "| `%s` | %s | %s | %s | %s |\n", r->source, r->device,
+					     e53_outcome_name(r->outcome), code, e53_verdict_name(r->verdict));
+			else
+				e53_buf_addf(b, "  %-44s %-24s %-10s %-5s %s\n", r->source, r->device,
+					     e53_outcome_name(r->outcome), code, e53_verdict_name(r->verdict));
+		}
+		e53_buf_addc(b, '\n');
+	}
+	e53_buf_addf(b, "%s%llu session(s) in %llu input(s): %llu failed, %llu succeeded, %llu incomplete; %llu with Error 53.\n",
+		     md ? "" : "", (unsigned long long)t->sessions, (unsigned long long)inputs,
+		     (unsigned long long)t->by_outcome[E53_OUT_FAILURE],
+		     (unsigned long long)t->by_outcome[E53_OUT_SUCCESS],
+		     (unsigned long long)t->by_outcome[E53_OUT_INCOMPLETE],
+		     (unsigned long long)(t->sessions - t->by_verdict[E53_V_NOT_ERROR53]));
+}

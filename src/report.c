@@ -1,0 +1,465 @@
+/* report.c - rendering: NDJSON (the contract), the ticket-ready text
+ * report, markdown, CSV, and the events debugging view. */
+#include "err53/report.h"
+#include "err53/tables.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *stage_outcome_name(enum e53_stage_outcome o)
+{
+	return o == E53_ST_OK ? "ok" : o == E53_ST_FAILED ? "failed" : "unknown";
+}
+
+static const char *nz(const char *s)
+{
+	return s && *s ? s : NULL;
+}
+
+static void json_kv(struct e53_buf *b, const char *key, const char *val, bool comma)
+{
+	e53_buf_addf(b, "%s\"%s\":", comma ? "," : "", key);
+	e53_buf_json(b, nz(val));
+}
+
+const char *e53_session_category(const struct e53_session *s)
+{
+	unsigned i;
+
+	if (s->outcome != E53_OUT_FAILURE)
+		return NULL;
+	if (s->has_code) {
+		const struct e53_error_code *ec = e53_error_lookup(s->code);
+
+		if (ec)
+			return ec->category;
+	}
+	for (i = s->nstages; i-- > 0;)
+		if (s->stages[i].outcome == E53_ST_FAILED)
+			return e53_category_for_subsystem(s->stages[i].subsystem);
+	return "unknown";
+}
+
+const char *e53_session_last_stage(const struct e53_session *s)
+{
+	unsigned i;
+
+	/* where the restore stopped: the failed stage if there is one */
+	if (s->outcome == E53_OUT_FAILURE)
+		for (i = s->nstages; i-- > 0;)
+			if (s->stages[i].outcome == E53_ST_FAILED)
+				return s->stages[i].name;
+	return s->nstages ? s->stages[s->nstages - 1].name : NULL;
+}
+
+const struct e53_device *e53_session_device(const struct e53_session *s)
+{
+	return s->product_type[0] ? e53_device_lookup(s->product_type, strlen(s->product_type)) : NULL;
+}
+
+static const char *class_rule_name(const struct e53_evidence *e)
+{
+	return e->rule[0] ? e->rule : NULL;
+}
+
+void e53_render_session_ndjson(const struct e53_session *s, struct e53_buf *b)
+{
+	const struct e53_device *d = e53_session_device(s);
+	const struct e53_error_code *ec = s->has_code && s->outcome == E53_OUT_FAILURE ? e53_error_lookup(s->code) : NULL;
+	char ecid[24];
+	unsigned i;
+	bool first = true;
+
+	e53_buf_adds(b, "{\"type\":\"session\",\"schema\":\"" E53_SCHEMA "\",\"source\":{");
+	json_kv(b, "path", s->path, false);
+	json_kv(b, "member", s->member, true);
+	e53_buf_addf(b, ",\"first_line\":%llu,\"last_line\":%llu},",
+		     (unsigned long long)s->first_line, (unsigned long long)s->last_line);
+	json_kv(b, "family", e53_family_name(s->family), false);
+	e53_buf_adds(b, ",\"device\":{");
+	if (s->has_ecid)
+		snprintf(ecid, sizeof ecid, "0x%016llx", (unsigned long long)s->ecid);
+	json_kv(b, "ecid", s->has_ecid ? ecid : NULL, false);
+	json_kv(b, "udid", s->udid, true);
+	json_kv(b, "serial", s->serial, true);
+	json_kv(b, "product_type", s->product_type, true);
+	json_kv(b, "hw_model", s->hw_model, true);
+	json_kv(b, "name", d ? d->name : NULL, true);
+	json_kv(b, "biometric", d ? d->biometric : NULL, true);
+	e53_buf_adds(b, "},\"restore\":{");
+	json_kv(b, "target_build", s->target_build, false);
+	json_kv(b, "target_version", s->target_version, true);
+	json_kv(b, "current_build", s->current_build, true);
+	json_kv(b, "current_version", s->current_version, true);
+	json_kv(b, "behavior", s->behavior, true);
+	if (s->protocol >= 0)
+		e53_buf_addf(b, ",\"protocol\":%d", s->protocol);
+	else
+		e53_buf_adds(b, ",\"protocol\":null");
+	e53_buf_adds(b, "},\"result\":{");
+	json_kv(b, "outcome", e53_outcome_name(s->outcome), false);
+	if (s->has_code && s->outcome == E53_OUT_FAILURE)
+		e53_buf_addf(b, ",\"code\":%ld", s->code);
+	else
+		e53_buf_adds(b, ",\"code\":null");
+	json_kv(b, "name", ec ? ec->apple_name : NULL, true);
+	json_kv(b, "category", e53_session_category(s), true);
+	json_kv(b, "meaning", ec ? ec->meaning : NULL, true);
+	json_kv(b, "status_text", s->status_text, true);
+	e53_buf_adds(b, "},\"stages\":[");
+	for (i = 0; i < s->nstages; i++) {
+		const struct e53_stage *st = &s->stages[i];
+
+		e53_buf_adds(b, first ? "{" : ",{");
+		first = false;
+		json_kv(b, "name", st->name, false);
+		json_kv(b, "subsystem", st->subsystem, true);
+		if (st->op >= 0)
+			e53_buf_addf(b, ",\"op\":%d", st->op);
+		else
+			e53_buf_adds(b, ",\"op\":null");
+		if (st->step >= 0)
+			e53_buf_addf(b, ",\"step\":\"0x%04X\"", (unsigned)st->step);
+		else
+			e53_buf_adds(b, ",\"step\":null");
+		json_kv(b, "outcome", stage_outcome_name(st->outcome), true);
+		e53_buf_addf(b, ",\"line\":%llu}", (unsigned long long)st->line);
+	}
+	e53_buf_adds(b, "],");
+	json_kv(b, "last_stage", e53_session_last_stage(s), false);
+	e53_buf_adds(b, ",\"error53\":{");
+	json_kv(b, "verdict", e53_verdict_name(s->verdict), false);
+	json_kv(b, "confidence", s->verdict == E53_V_NOT_ERROR53 ? NULL : s->confidence, true);
+	json_kv(b, "why", s->why, true);
+	e53_buf_adds(b, ",\"evidence\":[");
+	first = true;
+	if (s->verdict != E53_V_NOT_ERROR53) {
+		for (i = 0; i < s->nev; i++) {
+			const struct e53_evidence *e = &s->ev[i];
+
+			if (e->previous)
+				continue;
+			e53_buf_addf(b, "%s{\"line\":%llu,", first ? "" : ",", (unsigned long long)e->line);
+			first = false;
+			json_kv(b, "member", e->member, false);
+			json_kv(b, "rule", class_rule_name(e), true);
+			json_kv(b, "kind", e53_evidence_class_name(e->cls), true);
+			json_kv(b, "text", e->text, true);
+			e53_buf_adds(b, "}");
+		}
+	}
+	e53_buf_adds(b, "]},\"actions\":[");
+	for (i = 0; i < s->nactions; i++) {
+		if (i)
+			e53_buf_addc(b, ',');
+		e53_buf_json(b, s->actions[i]);
+	}
+	e53_buf_adds(b, "]");
+	if (s->nhist) {
+		e53_buf_adds(b, ",\"history\":[");
+		for (i = 0; i < s->nhist; i++) {
+			e53_buf_adds(b, i ? ",{" : "{");
+			json_kv(b, "from", s->hist[i].from, false);
+			json_kv(b, "to", s->hist[i].to, true);
+			json_kv(b, "when", s->hist[i].when, true);
+			json_kv(b, "source", s->hist[i].source, true);
+			e53_buf_adds(b, "}");
+		}
+		e53_buf_adds(b, "]");
+	}
+	e53_buf_adds(b, "}\n");
+}
+
+const char *e53_evidence_class_name(enum e53_ev_class c)
+{
+	static const char *const n[E53_EC__COUNT] = {
+		[E53_EC_NONE] = "other", [E53_EC_BIOMETRIC] = "biometric", [E53_EC_CABLE] = "cable",
+		[E53_EC_SENSOR_UP] = "sensor-up", [E53_EC_SENSOR_RESET] = "sensor-reset",
+		[E53_EC_FDR_RECOVER] = "fdr-recover", [E53_EC_FDR_SERVICE] = "fdr-service",
+		[E53_EC_FACTORY_DATA] = "factory-data", [E53_EC_CODE] = "code",
+		[E53_EC_FDR_STEP] = "fdr-step", [E53_EC_FACE_ID] = "face-id", [E53_EC_IOREG] = "ioreg",
+	};
+
+	return (unsigned)c < E53_EC__COUNT && n[c] ? n[c] : "other";
+}
+
+void e53_render_input_error_ndjson(const char *path, const char *member, const char *msg,
+				   struct e53_buf *b)
+{
+	e53_buf_adds(b, "{\"type\":\"input-error\",\"schema\":\"" E53_SCHEMA "\",\"source\":{");
+	json_kv(b, "path", path, false);
+	json_kv(b, "member", member, true);
+	e53_buf_adds(b, "},");
+	json_kv(b, "message", msg, false);
+	e53_buf_adds(b, "}\n");
+}
+
+/* ---- text and markdown ---- */
+
+#define C_BOLD "\033[1m"
+#define C_RED "\033[31m"
+#define C_GREEN "\033[32m"
+#define C_YELLOW "\033[33m"
+#define C_OFF "\033[0m"
+
+static const char *col(bool on, const char *c)
+{
+	return on ? c : "";
+}
+
+static void device_line(const struct e53_session *s, char *out, size_t cap)
+{
+	const struct e53_device *d = e53_session_device(s);
+	size_t n = 0;
+
+	out[0] = '\0';
+#define ADD(...) do { if (n < cap) n += (size_t)snprintf(out + n, cap - n, __VA_ARGS__); } while (0)
+	if (d)
+		ADD("%s (%s%s%s)", d->name, s->product_type, s->hw_model[0] ? ", " : "", s->hw_model);
+	else if (s->product_type[0])
+		ADD("%s%s%s", s->product_type, s->hw_model[0] ? ", " : "", s->hw_model);
+	else if (s->hw_model[0])
+		ADD("board %s", s->hw_model);
+	else
+		ADD("unknown model");
+	if (s->has_ecid)
+		ADD(", ECID 0x%016llx", (unsigned long long)s->ecid);
+	if (s->serial[0])
+		ADD(", serial %s", s->serial);
+	if (s->udid[0])
+		ADD(", UDID %s", s->udid);
+	if (d && d->biometric)
+		ADD(", %s", !strcmp(d->biometric, "touch-id") ? "Touch ID" : !strcmp(d->biometric, "face-id") ? "Face ID" : "no biometrics");
+#undef ADD
+}
+
+static void restore_line(const struct e53_session *s, char *out, size_t cap)
+{
+	size_t n = 0;
+
+#define ADD(...) do { if (n < cap) n += (size_t)snprintf(out + n, cap - n, __VA_ARGS__); } while (0)
+	out[0] = '\0';
+	if (s->behavior[0])
+		ADD("%s", s->behavior);
+	else
+		ADD("restore");
+	if (s->target_version[0] || s->target_build[0]) {
+		ADD(" to iOS");
+		if (s->target_version[0])
+			ADD(" %s", s->target_version);
+		if (s->target_build[0])
+			ADD(s->target_version[0] ? " (%s)" : " build %s", s->target_build);
+	} else {
+		ADD(" (target not in the log)");
+	}
+	if (s->current_build[0] || s->current_version[0])
+		ADD(", from %s%s%s%s", s->current_version, s->current_version[0] && s->current_build[0] ? " (" : "",
+		    s->current_build, s->current_version[0] && s->current_build[0] ? ")" : "");
+#undef ADD
+}
+
+static void source_name(const struct e53_session *s, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s%s%s", s->path, s->member[0] ? ":" : "", s->member);
+}
+
+/* A compact timeline: the first stages, an ellipsis, the last ones. */
+static void timeline(const struct e53_session *s, struct e53_buf *b, bool md, bool color)
+{
+	unsigned i, shown = 0;
+	const unsigned head = 3, tail = 9;
+
+	for (i = 0; i < s->nstages; i++) {
+		const struct e53_stage *st = &s->stages[i];
+
+		if (s->nstages > head + tail && i == head) {
+			e53_buf_addf(b, "%s  ... (%u more)\n", md ? "-" : "", s->nstages - head - tail + s->stages_dropped);
+			i = s->nstages - tail - 1;
+			continue;
+		}
+		if (md)
+			e53_buf_adds(b, "- ");
+		else
+			e53_buf_adds(b, "  ");
+		e53_buf_addf(b, "%-34s %-14s ", st->name, st->subsystem);
+		if (st->outcome == E53_ST_FAILED)
+			e53_buf_addf(b, "%sFAILED%s", col(color, C_RED C_BOLD), col(color, C_OFF));
+		else
+			e53_buf_adds(b, stage_outcome_name(st->outcome));
+		e53_buf_addf(b, "  (line %llu)\n", (unsigned long long)st->line);
+		shown++;
+	}
+	if (!shown)
+		e53_buf_addf(b, "%s  (no stage lines in the log)\n", md ? "-" : "");
+}
+
+void e53_render_session_text(const struct e53_session *s, unsigned index, bool md, bool color,
+			     struct e53_buf *b)
+{
+	const struct e53_error_code *ec = s->has_code && s->outcome == E53_OUT_FAILURE ? e53_error_lookup(s->code) : NULL;
+	char line[512], src[1100];
+	const char *cat = e53_session_category(s);
+	const char *last = e53_session_last_stage(s);
+	unsigned i, n = 0;
+
+	source_name(s, src, sizeof src);
+	if (md)
+		e53_buf_addf(b, "## Restore session %u: `%s` (lines %llu-%llu)\n\n", index, src,
+			     (unsigned long long)s->first_line, (unsigned long long)s->last_line);
+	else
+		e53_buf_addf(b, "%s== Restore session %u: %s (lines %llu-%llu) ==%s\n", col(color, C_BOLD), index,
+			     src, (unsigned long long)s->first_line, (unsigned long long)s->last_line,
+			     col(color, C_OFF));
+	device_line(s, line, sizeof line);
+	e53_buf_addf(b, md ? "- **Device:** %s\n" : "Device:     %s\n", line);
+	restore_line(s, line, sizeof line);
+	e53_buf_addf(b, md ? "- **Restore:** %s (log: %s)\n" : "Restore:    %s (log: %s)\n", line,
+		     e53_family_name(s->family) ? e53_family_name(s->family) : "unknown");
+	if (s->outcome == E53_OUT_FAILURE) {
+		if (s->has_code)
+			snprintf(line, sizeof line, "FAILED with error %ld%s%s%s, category %s", s->code,
+				 ec && ec->apple_name ? " (" : "", ec && ec->apple_name ? ec->apple_name : "",
+				 ec && ec->apple_name ? ")" : "", cat ? cat : "unknown");
+		else
+			snprintf(line, sizeof line, "FAILED (no Apple error code in the log), category %s",
+				 cat ? cat : "unknown");
+		e53_buf_addf(b, md ? "- **Outcome:** %s\n" : "Outcome:    %s%s%s\n",
+			     md ? line : col(color, C_RED C_BOLD), md ? "" : line, md ? "" : col(color, C_OFF));
+		if (ec && ec->meaning)
+			e53_buf_addf(b, md ? "- **Meaning:** %s\n" : "Meaning:    %s\n", ec->meaning);
+	} else if (s->outcome == E53_OUT_SUCCESS) {
+		e53_buf_addf(b, md ? "- **Outcome:** %s\n" : "Outcome:    %s%s%s\n",
+			     md ? "restore completed" : col(color, C_GREEN), md ? "" : "restore completed",
+			     md ? "" : col(color, C_OFF));
+	} else {
+		e53_buf_addf(b, md ? "- **Outcome:** %s\n" : "Outcome:    %s\n",
+			     "incomplete: the log ends before the restore finished or failed");
+	}
+	if (last)
+		e53_buf_addf(b, md ? "- **Stopped at:** %s\n" : "Stopped at: %s\n", last);
+	e53_buf_adds(b, md ? "\n### Stages\n\n" : "Stages:\n");
+	timeline(s, b, md, color && !md);
+	if (s->verdict == E53_V_NOT_ERROR53) {
+		e53_buf_addf(b, md ? "\n**Error 53:** not-error53 (the restore did not fail with 53)\n"
+				   : "Error 53:   not-error53 (the restore did not fail with 53)\n");
+	} else {
+		e53_buf_addf(b, md ? "\n### Error 53: %s (confidence %s)\n\n%s\n\n" : "Error 53:   %s%s%s (confidence %s)\n            %s\n",
+			     md ? e53_verdict_name(s->verdict) : col(color, C_YELLOW C_BOLD),
+			     md ? (s->confidence ? s->confidence : "none") : e53_verdict_name(s->verdict),
+			     md ? (s->why ? s->why : "") : col(color, C_OFF),
+			     md ? "" : (s->confidence ? s->confidence : "none"), md ? "" : (s->why ? s->why : ""));
+		e53_buf_adds(b, md ? "Evidence:\n\n```\n" : "Evidence:\n");
+		for (i = 0; i < s->nev; i++) {
+			const struct e53_evidence *e = &s->ev[i];
+
+			if (e->previous)
+				continue;
+			e53_buf_addf(b, "%s%s%s%s:%llu: [%s] %s\n", md ? "" : "  ", s->path, e->member[0] ? ":" : "",
+				     e->member, (unsigned long long)e->line, e53_evidence_class_name(e->cls), e->text);
+			n++;
+		}
+		if (!n)
+			e53_buf_addf(b, "%s(no line in the log)\n", md ? "" : "  ");
+		if (md)
+			e53_buf_adds(b, "```\n");
+	}
+	if (s->nhist) {
+		e53_buf_adds(b, md ? "\n### Update history\n\n" : "History:\n");
+		for (i = 0; i < s->nhist; i++)
+			e53_buf_addf(b, "%s%s -> %s%s%s (%s)\n", md ? "- " : "  ",
+				     s->hist[i].from[0] ? s->hist[i].from : "(fresh restore)", s->hist[i].to,
+				     s->hist[i].when[0] ? ", " : "", s->hist[i].when, s->hist[i].source);
+	}
+	if (s->nactions) {
+		e53_buf_adds(b, md ? "\n### Next steps\n\n" : "Next steps:\n");
+		for (i = 0; i < s->nactions; i++)
+			e53_buf_addf(b, "%s%u. %s\n", md ? "" : "  ", i + 1, s->actions[i]);
+	}
+	e53_buf_addc(b, '\n');
+}
+
+static void csv_field(struct e53_buf *b, const char *v, bool comma)
+{
+	if (comma)
+		e53_buf_addc(b, ',');
+	if (!v)
+		return;
+	if (strpbrk(v, ",\"\r\n")) {
+		e53_buf_addc(b, '"');
+		for (; *v; v++) {
+			if (*v == '"')
+				e53_buf_addc(b, '"');
+			e53_buf_addc(b, *v);
+		}
+		e53_buf_addc(b, '"');
+	} else {
+		e53_buf_adds(b, v);
+	}
+}
+
+void e53_render_csv_header(struct e53_buf *b)
+{
+	e53_buf_adds(b, "path,member,first_line,last_line,family,product_type,device_name,ecid,serial,"
+			"target_build,target_version,current_build,behavior,outcome,code,code_name,category,"
+			"last_stage,verdict,confidence,evidence_lines\r\n");
+}
+
+void e53_render_session_csv(const struct e53_session *s, struct e53_buf *b)
+{
+	const struct e53_device *d = e53_session_device(s);
+	const struct e53_error_code *ec = s->has_code && s->outcome == E53_OUT_FAILURE ? e53_error_lookup(s->code) : NULL;
+	char tmp[64];
+	struct e53_buf lines;
+	unsigned i;
+
+	csv_field(b, s->path, false);
+	csv_field(b, nz(s->member), true);
+	snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)s->first_line);
+	csv_field(b, tmp, true);
+	snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)s->last_line);
+	csv_field(b, tmp, true);
+	csv_field(b, e53_family_name(s->family), true);
+	csv_field(b, nz(s->product_type), true);
+	csv_field(b, d ? d->name : NULL, true);
+	if (s->has_ecid)
+		snprintf(tmp, sizeof tmp, "0x%016llx", (unsigned long long)s->ecid);
+	csv_field(b, s->has_ecid ? tmp : NULL, true);
+	csv_field(b, nz(s->serial), true);
+	csv_field(b, nz(s->target_build), true);
+	csv_field(b, nz(s->target_version), true);
+	csv_field(b, nz(s->current_build), true);
+	csv_field(b, nz(s->behavior), true);
+	csv_field(b, e53_outcome_name(s->outcome), true);
+	if (s->has_code && s->outcome == E53_OUT_FAILURE)
+		snprintf(tmp, sizeof tmp, "%ld", s->code);
+	csv_field(b, s->has_code && s->outcome == E53_OUT_FAILURE ? tmp : NULL, true);
+	csv_field(b, ec ? ec->apple_name : NULL, true);
+	csv_field(b, e53_session_category(s), true);
+	csv_field(b, e53_session_last_stage(s), true);
+	csv_field(b, e53_verdict_name(s->verdict), true);
+	csv_field(b, s->verdict == E53_V_NOT_ERROR53 ? NULL : s->confidence, true);
+	e53_buf_init(&lines, 0);
+	if (s->verdict != E53_V_NOT_ERROR53)
+		for (i = 0; i < s->nev; i++)
+			if (!s->ev[i].previous)
+				e53_buf_addf(&lines, "%s%llu", lines.len ? " " : "", (unsigned long long)s->ev[i].line);
+	csv_field(b, lines.data, true);
+	e53_buf_release(&lines);
+	e53_buf_adds(b, "\r\n");
+}
+
+void e53_render_event(const char *path, const char *member, const struct e53_event *ev,
+		      struct e53_buf *b)
+{
+	unsigned i;
+
+	e53_buf_addf(b, "%s%s%s:%llu: %s %s", path, member && *member ? ":" : "", member ? member : "",
+		     (unsigned long long)ev->line, ev->rule, e53_event_kind_name(ev->kind));
+	for (i = 0; i < E53_F__COUNT; i++) {
+		if (!ev->f[i].p)
+			continue;
+		e53_buf_addf(b, " %s=", e53_field_name((enum e53_field_key)i));
+		e53_buf_json_str(b, ev->f[i].p, ev->f[i].n > 200 ? 200 : ev->f[i].n);
+	}
+	e53_buf_addc(b, '\n');
+}

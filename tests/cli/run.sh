@@ -1,0 +1,163 @@
+#!/bin/sh
+# CLI tests: exit status, messages, inputs of every kind, NDJSON validity,
+# ordering under -j.  Usage: sh tests/cli/run.sh ./err53-logscan
+# Prints one line per failure and, last, "N passed, M failed".
+set -u
+BIN=${1:-./err53-logscan}
+case $BIN in /*) ;; *) BIN=$(pwd)/$BIN ;; esac
+export LC_ALL=C NO_COLOR=1
+FIX=$(pwd)/fixtures
+T=$(mktemp -d /tmp/err53-cli.XXXXXX)
+trap 'chmod -R u+rwx "$T" 2>/dev/null; rm -rf "$T"' EXIT
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+
+# expect_exit NAME WANT CMD...: runs CMD with stdout/stderr in $T/out, $T/err
+expect_exit() {
+	name=$1 want=$2
+	shift 2
+	"$@" >"$T/out" 2>"$T/err"
+	got=$?
+	if [ "$got" -eq "$want" ]; then ok; else bad "$name: exit $got, expected $want ($(head -c 300 "$T/err"))"; fi
+}
+expect_grep() { # NAME FILE PATTERN
+	if grep -q -- "$3" "$2"; then ok; else bad "$1: '$3' not in $2: $(head -c 300 "$2")"; fi
+}
+expect_nogrep() {
+	if grep -q -- "$3" "$2"; then bad "$1: unexpected '$3' in $2"; else ok; fi
+}
+valid_ndjson() { # NAME FILE: every line JSON, last line the summary
+	if python3 - "$2" <<'EOF'
+import json, sys
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+objs = [json.loads(l) for l in lines]
+assert objs and objs[-1]["type"] == "summary", "no summary last"
+assert all(o["type"] in ("session", "input-error", "summary") for o in objs)
+assert sum(o["type"] == "summary" for o in objs) == 1
+EOF
+	then ok; else bad "$1: not valid NDJSON with a final summary"; fi
+}
+summary_field() { # FILE KEY
+	python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).read().splitlines()[-1])[sys.argv[2]])' "$1" "$2"
+}
+
+# --- help, version, usage errors
+expect_exit help 0 "$BIN" --help
+expect_grep help "$T/out" "Usage:"
+expect_exit version 0 "$BIN" --version
+for lib in PCRE2 zlib libarchive libplist; do expect_grep "version-$lib" "$T/out" "$lib"; done
+expect_exit bad-option 2 "$BIN" --no-such-option
+expect_grep bad-option "$T/err" "Try 'err53-logscan --help'"
+expect_exit bad-format 2 "$BIN" --format=xml
+expect_grep bad-format "$T/err" "unknown format"
+expect_exit bad-jobs 2 "$BIN" -j 0
+expect_exit bad-size 2 "$BIN" --max-line=abc
+
+# --- empty input, stdin
+: >"$T/empty.log"
+expect_exit empty 0 "$BIN" --format=ndjson "$T/empty.log"
+valid_ndjson empty "$T/out"
+[ "$(summary_field "$T/out" sessions)" = 0 ] && ok || bad "empty: sessions not 0"
+expect_exit stdin-empty 0 sh -c "\"$BIN\" --format=ndjson </dev/null"
+valid_ndjson stdin-empty "$T/out"
+expect_exit stdin-dash 0 sh -c "printf 'hello\nworld\n' | \"$BIN\" --format=ndjson -"
+[ "$(summary_field "$T/out" lines)" = 2 ] && ok || bad "stdin-dash: lines != 2"
+
+# --- missing and unreadable inputs: message, input-error, others analysed
+printf 'a line\n' >"$T/a.log"
+expect_exit missing 2 "$BIN" --format=ndjson "$T/nope.log" "$T/a.log"
+expect_grep missing "$T/err" "err53-logscan: $T/nope.log: cannot open: No such file or directory"
+expect_grep missing "$T/out" '"type":"input-error"'
+[ "$(summary_field "$T/out" inputs)" = 2 ] && ok || bad "missing: inputs != 2"
+[ "$(summary_field "$T/out" lines)" = 1 ] && ok || bad "missing: the readable input was not counted"
+if [ "$(id -u)" -ne 0 ]; then
+	printf 'x\n' >"$T/locked.log"; chmod 000 "$T/locked.log"
+	expect_exit unreadable 2 "$BIN" "$T/locked.log"
+	expect_grep unreadable "$T/err" "Permission denied"
+fi
+
+# --- gzip: multi-member and truncated
+printf 'one\ntwo\n' | gzip -c >"$T/m.gz"
+printf 'three\n' | gzip -c >>"$T/m.gz"
+expect_exit gzip-multi 0 "$BIN" --format=ndjson "$T/m.gz"
+[ "$(summary_field "$T/out" lines)" = 3 ] && ok || bad "gzip-multi: lines != 3"
+head -c 20000 /dev/urandom | od -An -tx1 | gzip -c >"$T/big.gz"
+size=$(wc -c <"$T/big.gz")
+head -c $((size / 2)) "$T/big.gz" >"$T/cut.gz"
+expect_exit gzip-truncated 2 "$BIN" --format=ndjson "$T/cut.gz"
+expect_grep gzip-truncated "$T/out" '"type":"input-error"'
+expect_grep gzip-truncated "$T/err" "truncated"
+valid_ndjson gzip-truncated "$T/out"
+
+# --- archives and folders
+mkdir -p "$T/tree/sub"
+printf 'b\n' >"$T/tree/b.log"; printf 'a\n' >"$T/tree/a.log"; printf 'c\nc\n' >"$T/tree/sub/c.log"
+expect_exit folder 0 "$BIN" --format=ndjson "$T/tree"
+[ "$(summary_field "$T/out" lines)" = 4 ] && ok || bad "folder: lines != 4"
+(cd "$T" && tar -czf tree.tar.gz tree)
+expect_exit tar-gz 0 "$BIN" --format=ndjson "$T/tree.tar.gz"
+[ "$(summary_field "$T/out" lines)" = 4 ] && ok || bad "tar.gz: lines != 4"
+ln -s .. "$T/tree/sub/loop"
+expect_exit symlink-loop 2 "$BIN" --format=ndjson "$T/tree"
+expect_grep symlink-loop "$T/err" "loop"
+[ "$(summary_field "$T/out" lines)" = 4 ] && ok || bad "symlink-loop: other files not read"
+rm "$T/tree/sub/loop"
+
+# --- file lists
+printf '%s\n%s\n' "$T/a.log" "$T/tree/b.log" >"$T/list"
+expect_exit files-from 0 "$BIN" --format=ndjson --files-from="$T/list"
+[ "$(summary_field "$T/out" inputs)" = 2 ] && ok || bad "files-from: inputs != 2"
+printf '%s\0%s\0' "$T/a.log" "$T/tree/b.log" >"$T/list0"
+expect_exit files0-from 0 "$BIN" --format=ndjson --files0-from="$T/list0"
+[ "$(summary_field "$T/out" inputs)" = 2 ] && ok || bad "files0-from: inputs != 2"
+expect_exit files-from-stdin 0 sh -c "\"$BIN\" --format=ndjson --files-from - <\"$T/list\""
+[ "$(summary_field "$T/out" inputs)" = 2 ] && ok || bad "files-from-stdin: inputs != 2"
+expect_exit files-from-missing 2 "$BIN" --files-from="$T/nolist"
+
+# --- output file
+expect_exit output-file 0 "$BIN" --format=ndjson -o "$T/report.ndjson" "$T/a.log"
+valid_ndjson output-file "$T/report.ndjson"
+[ ! -s "$T/out" ] && ok || bad "output-file: stdout not empty"
+
+# --- fixtures: valid NDJSON, line counts equal wc -l, same output at -j 1 and -j 2
+if [ -d "$FIX/logs" ]; then
+	for f in "$FIX"/logs/*.log; do
+		"$BIN" --format=ndjson "$f" >"$T/fx.out" 2>"$T/fx.err"
+		rc=$?
+		[ "$rc" -le 1 ] && ok || bad "fixture $f: exit $rc"
+		valid_ndjson "fixture $f" "$T/fx.out"
+		[ "$(summary_field "$T/fx.out" lines)" = "$(wc -l <"$f" | tr -d ' ')" ] && ok ||
+			bad "fixture $f: summary lines != wc -l"
+	done
+	"$BIN" --format=ndjson -j 1 "$FIX"/logs/*.log >"$T/j1" 2>/dev/null
+	"$BIN" --format=ndjson -j 2 "$FIX"/logs/*.log >"$T/j2" 2>/dev/null
+	cmp -s "$T/j1" "$T/j2" && ok || bad "-j 2 output differs from -j 1"
+fi
+
+# --- rules tooling
+expect_exit check-rules 0 "$BIN" --check-rules
+expect_grep check-rules "$T/out" "rules OK"
+printf 'rule broken\n  pattern (unclosed\n  event outcome\n' >"$T/bad.rules"
+expect_exit check-rules-bad 2 "$BIN" --check-rules="$T/bad.rules"
+expect_grep check-rules-bad "$T/err" "$T/bad.rules:2:"
+printf 'rule mine\n  pattern MyTool failed with (?<code>\\d+)\n  event outcome\n  match MyTool failed with 14\n  expect code=14\n' >"$T/good.rules"
+expect_exit user-rules 1 sh -c "printf 'MyTool failed with 14\n' | \"$BIN\" --format=ndjson --rules=\"$T/good.rules\""
+expect_grep user-rules "$T/out" '"code":14'
+expect_exit list-rules 0 "$BIN" --list-rules
+expect_grep list-rules "$T/out" "pattern"
+expect_exit list-literals 0 "$BIN" --list-literals
+[ -s "$T/out" ] && ok || bad "list-literals: empty"
+
+# --- explain
+expect_exit explain 0 "$BIN" --explain 4013
+expect_grep explain "$T/out" "4013"
+expect_grep explain "$T/out" "Next steps"
+expect_exit explain-53 0 "$BIN" --explain=-53
+expect_grep explain-53 "$T/out" "FDRFailure"
+expect_exit explain-bad 2 "$BIN" --explain=abc
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
