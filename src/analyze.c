@@ -4,6 +4,7 @@
 #include "err53/analyze.h"
 #include "err53/input.h"
 #include "err53/lines.h"
+#include "err53/redact.h"
 #include "err53/report.h"
 #include "err53/session.h"
 #include "err53/sysdiag.h"
@@ -110,6 +111,8 @@ static void on_session(void *ctx, struct e53_session *s)
 
 	if (an->sd)
 		e53_sysdiag_apply(an->sd, s);
+	if (an->opt->redact)
+		e53_redact_session(an->opt->redact, s);
 	an->nsessions++;
 	r->sessions++;
 	r->by_outcome[s->outcome]++;
@@ -237,8 +240,17 @@ static void sink_error(void *ctx, const struct e53_origin *o, e53_status st, con
 	an->res->input_errors++;
 	an->res->refused = true;
 	message(an, 'E', o, msg);
-	if (an->opt->format == E53_FMT_NDJSON)
-		e53_render_input_error_ndjson(o->path ? o->path : "-", o->member, msg, &an->res->out);
+	if (an->opt->format == E53_FMT_NDJSON) {
+		char path[1024], member[1024];
+
+		snprintf(path, sizeof path, "%s", o->path ? o->path : "-");
+		snprintf(member, sizeof member, "%s", o->member ? o->member : "");
+		if (an->opt->redact) {
+			e53_redact_text(an->opt->redact, path, sizeof path);
+			e53_redact_text(an->opt->redact, member, sizeof member);
+		}
+		e53_render_input_error_ndjson(path, o->member ? member : NULL, msg, &an->res->out);
+	}
 }
 
 static void sink_warning(void *ctx, const struct e53_origin *o, const char *msg)

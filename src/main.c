@@ -3,6 +3,7 @@
  * Everything else lives in liberr53.a. */
 #include "err53/analyze.h"
 #include "err53/explain.h"
+#include "err53/redact.h"
 #include "err53/rules.h"
 
 #include <errno.h>
@@ -37,6 +38,8 @@ static void usage(FILE *f)
 "Output:\n"
 "  -f, --format=FMT        text (default), markdown, ndjson, csv, or events\n"
 "  -o, --output=FILE       write the report to FILE instead of standard output\n"
+"      --redact            replace serials, ECIDs, UDIDs, IMEIs and user names\n"
+"                          with stable placeholders (SERIAL-1, ...)\n"
 "      --color=WHEN        colour the text report: auto (default), always, never\n"
 "  -q, --quiet             no warnings or progress on standard error\n"
 "\n"
@@ -71,7 +74,7 @@ static void usage(FILE *f)
 enum {
 	OPT_FILES_FROM = 256, OPT_FILES0_FROM, OPT_MAX_MEMBER_BYTES, OPT_MAX_MEMBERS,
 	OPT_MAX_LINE, OPT_MAX_NESTING, OPT_MAX_PLIST_BYTES, OPT_MAX_PLIST_DEPTH, OPT_RULES,
-	OPT_LIST_RULES, OPT_LIST_LITERALS, OPT_CHECK_RULES, OPT_EXPLAIN, OPT_COLOR,
+	OPT_LIST_RULES, OPT_LIST_LITERALS, OPT_CHECK_RULES, OPT_EXPLAIN, OPT_REDACT, OPT_COLOR,
 };
 
 static const struct option long_opts[] = {
@@ -94,6 +97,7 @@ static const struct option long_opts[] = {
 	{ "list-literals", no_argument, NULL, OPT_LIST_LITERALS },
 	{ "check-rules", optional_argument, NULL, OPT_CHECK_RULES },
 	{ "explain", required_argument, NULL, OPT_EXPLAIN },
+	{ "redact", no_argument, NULL, OPT_REDACT },
 	{ "color", required_argument, NULL, OPT_COLOR },
 	{ "colour", required_argument, NULL, OPT_COLOR },
 	{ NULL, 0, NULL, 0 },
@@ -293,7 +297,7 @@ int main(int argc, char **argv)
 	struct strv inputs = { 0 }, rule_files = { 0 };
 	const char *output = NULL, *color = "auto";
 	const char *check_file = NULL, *explain = NULL;
-	bool list_rules = false, list_literals = false, check_rules = false;
+	bool list_rules = false, list_literals = false, check_rules = false, redact = false;
 	bool usage_error = false;
 	unsigned long jobs = 1;
 	struct e53_rules *rs = NULL;
@@ -364,6 +368,7 @@ int main(int argc, char **argv)
 			check_file = optarg;
 			break;
 		case OPT_EXPLAIN: explain = optarg; break;
+		case OPT_REDACT: redact = true; break;
 		case OPT_COLOR:
 			if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never")) {
 				fprintf(stderr, "%s: --color wants auto, always or never, not '%s'\n", prog, optarg);
@@ -459,6 +464,10 @@ int main(int argc, char **argv)
 		opt.color = !output && isatty(STDOUT_FILENO) && !getenv("NO_COLOR") &&
 			    (!getenv("TERM") || strcmp(getenv("TERM"), "dumb"));
 
+	if (redact && !(opt.redact = e53_redactor_new())) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return 2;
+	}
 	e53_result_init(&total);
 	{
 		struct e53_buf head;
@@ -551,6 +560,7 @@ int main(int argc, char **argv)
 		rc = 2;
 	}
 	e53_result_release(&total);
+	e53_redactor_free(&opt.redact);
 	e53_rules_free(&rs);
 	strv_free(&inputs);
 	strv_free(&rule_files);

@@ -57,6 +57,14 @@ const struct e53_device *e53_session_device(const struct e53_session *s)
 	return s->product_type[0] ? e53_device_lookup(s->product_type, strlen(s->product_type)) : NULL;
 }
 
+static void ecid_text(const struct e53_session *s, char *out, size_t cap)
+{
+	if (s->ecid_redacted[0])
+		snprintf(out, cap, "%s", s->ecid_redacted);
+	else
+		snprintf(out, cap, "0x%016llx", (unsigned long long)s->ecid);
+}
+
 static const char *class_rule_name(const struct e53_evidence *e)
 {
 	return e->rule[0] ? e->rule : NULL;
@@ -77,8 +85,7 @@ void e53_render_session_ndjson(const struct e53_session *s, struct e53_buf *b)
 		     (unsigned long long)s->first_line, (unsigned long long)s->last_line);
 	json_kv(b, "family", e53_family_name(s->family), false);
 	e53_buf_adds(b, ",\"device\":{");
-	if (s->has_ecid)
-		snprintf(ecid, sizeof ecid, "0x%016llx", (unsigned long long)s->ecid);
+	ecid_text(s, ecid, sizeof ecid);
 	json_kv(b, "ecid", s->has_ecid ? ecid : NULL, false);
 	json_kv(b, "udid", s->udid, true);
 	json_kv(b, "serial", s->serial, true);
@@ -222,8 +229,12 @@ static void device_line(const struct e53_session *s, char *out, size_t cap)
 		ADD("board %s", s->hw_model);
 	else
 		ADD("unknown model");
-	if (s->has_ecid)
-		ADD(", ECID 0x%016llx", (unsigned long long)s->ecid);
+	if (s->has_ecid) {
+		char e[24];
+
+		ecid_text(s, e, sizeof e);
+		ADD(", ECID %s", e);
+	}
 	if (s->serial[0])
 		ADD(", serial %s", s->serial);
 	if (s->udid[0])
@@ -421,8 +432,7 @@ void e53_render_session_csv(const struct e53_session *s, struct e53_buf *b)
 	csv_field(b, e53_family_name(s->family), true);
 	csv_field(b, nz(s->product_type), true);
 	csv_field(b, d ? d->name : NULL, true);
-	if (s->has_ecid)
-		snprintf(tmp, sizeof tmp, "0x%016llx", (unsigned long long)s->ecid);
+	ecid_text(s, tmp, sizeof tmp);
 	csv_field(b, s->has_ecid ? tmp : NULL, true);
 	csv_field(b, nz(s->serial), true);
 	csv_field(b, nz(s->target_build), true);

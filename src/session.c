@@ -349,6 +349,8 @@ static void finish_session(struct e53_builder *b, struct e53_session *s)
 
 void e53_builder_end(struct e53_builder *b)
 {
+	if (b->cur && b->lineno > b->cur->last_line)
+		b->cur->last_line = b->lineno;
 	if (b->forced == E53_FAM_NONE)
 		emit_ready(b, true);
 	b->embed = EMB_NONE;
@@ -443,6 +445,9 @@ static struct e53_session *by_ecid(struct e53_builder *b, uint64_t ecid)
 
 void e53_builder_line(struct e53_builder *b, const char *line, size_t len, uint64_t lineno)
 {
+	/* the lines before this one belong to the current session */
+	if (b->cur && b->lineno > b->cur->last_line)
+		b->cur->last_line = b->lineno;
 	b->lineno = lineno;
 	b->shape = line_shape(line, len);
 	if (b->shape == SH_TAILHDR) {
@@ -473,8 +478,6 @@ void e53_builder_line(struct e53_builder *b, const char *line, size_t len, uint6
 	b->tagmode = TAG_NONE;
 	if (b->shape == SH_MOBILE || b->shape == SH_ITUNES || b->shape == SH_OTHER)
 		b->tagmode = find_tag(line, len, b->tag, sizeof b->tag);
-	if (b->cur && !b->in_embed)
-		b->cur->last_line = lineno > b->cur->last_line ? lineno : b->cur->last_line;
 }
 
 /* The family a line's shape implies for a session that has none. */
@@ -901,12 +904,37 @@ static void on_op(struct e53_builder *b, struct e53_session *s, const struct e53
 		old = true;
 	code = old ? (int)raw : e53_operation_adapt((int)raw, protocol_of(s));
 	op = e53_operation_lookup(code);
-	if (old && op && op->old_name)
-		snprintf(name, sizeof name, "%s", op->old_name);
+	if (old && op && op->old_name) {
+		/* AMRestore.h names read better as words: SendingBootImage -> Sending boot image */
+		const char *c = op->old_name;
+		size_t k = 0;
+
+		for (; *c && k + 2 < sizeof name; c++) {
+			if (k && *c >= 'A' && *c <= 'Z' && !(c[1] >= 'A' && c[1] <= 'Z') ) {
+				name[k++] = ' ';
+				name[k++] = (char)(*c + 32);
+			} else if (k && *c >= 'A' && *c <= 'Z' && c[-1] >= 'a' && c[-1] <= 'z') {
+				name[k++] = ' ';
+				name[k++] = *c;
+			} else {
+				name[k++] = *c;
+			}
+		}
+		name[k] = '\0';
+	}
 	else if (op && op->message && strcmp(op->message, "Unknown operation"))
 		snprintf(name, sizeof name, "%s", op->message);
 	else
 		snprintf(name, sizeof name, "operation %ld", raw);
+	if (old && op && op->old_name) {
+		/* the old numbering's meaning, not the new table's subsystem */
+		const char *on = op->old_name;
+		const char *sub = strstr(on, "Connect") ? "usb" : strstr(on, "Flash") ? "firmware" :
+				  (strstr(on, "Sending") || strstr(on, "Boot") || strstr(on, "DFU")) ? "boot" : "other";
+
+		add_stage(s, name, sub, (int)raw, -1, ev->line);
+		return;
+	}
 	add_stage(s, name, op ? op->subsystem : "other", (int)raw, -1, ev->line);
 }
 
@@ -1031,10 +1059,8 @@ void e53_builder_event(struct e53_builder *b, const struct e53_event *ev)
 	s = target(b, ev);
 	if (!s)
 		return;
-	if (!b->in_embed || s->first_line == 0) {
-		if (b->lineno > s->last_line)
-			s->last_line = b->lineno;
-	}
+	if (b->lineno > s->last_line)
+		s->last_line = b->lineno;
 	set_family(s, shape_family(b));
 	if (ev->kind != E53_EV_IDENTITY && ev->kind != E53_EV_START && ev->kind != E53_EV_TAG)
 		s->content = true;
@@ -1141,9 +1167,22 @@ void e53_finalize(struct e53_session *s)
 				s->stages[i].outcome = E53_ST_OK;
 		return;
 	}
-	for (i = 0; i < s->nstages; i++)
-		if (s->stages[i].outcome == E53_ST_FAILED)
-			any_failed = true;
+	for (i = 0; i < s->nstages; i++) {
+		unsigned j;
+
+		if (s->stages[i].outcome != E53_ST_FAILED)
+			continue;
+		any_failed = true;
+		/* the operation running when a stage of its subsystem failed */
+		for (j = i; j-- > 0;) {
+			if (s->stages[j].op < 0)
+				continue;
+			if (s->stages[j].outcome == E53_ST_UNKNOWN &&
+			    !strcmp(s->stages[j].subsystem, s->stages[i].subsystem))
+				s->stages[j].outcome = E53_ST_FAILED;
+			break;
+		}
+	}
 	if (s->outcome == E53_OUT_FAILURE && !any_failed && s->nstages) {
 		/* the stage in progress when the restore failed */
 		for (i = s->nstages; i-- > 0;)
@@ -1152,13 +1191,15 @@ void e53_finalize(struct e53_session *s)
 				break;
 			}
 	}
-	if (s->outcome == E53_OUT_FAILURE && s->nstages) {
-		/* ops after which a failure came: the last op with no outcome failed */
-		for (i = s->nstages; i-- > 0;) {
-			if (s->stages[i].op >= 0 && s->stages[i].outcome == E53_ST_UNKNOWN &&
-			    i == s->nstages - 1)
-				s->stages[i].outcome = E53_ST_FAILED;
-			break;
+	/* the timeline in log order (a device step is filed at its first line) */
+	for (i = 1; i < s->nstages; i++) {
+		struct e53_stage t = s->stages[i];
+		unsigned j = i;
+
+		while (j > 0 && s->stages[j - 1].line > t.line) {
+			s->stages[j] = s->stages[j - 1];
+			j--;
 		}
+		s->stages[j] = t;
 	}
 }

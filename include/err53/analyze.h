@@ -15,10 +15,13 @@ enum e53_format {
 	E53_FMT_EVENTS,
 };
 
+struct e53_redactor;
+
 struct e53_options {
 	enum e53_format format;
 	struct e53_limits lim;
 	bool color;                   /* ANSI colour in text output */
+	struct e53_redactor *redact;  /* NULL: no redaction; shared by threads */
 };
 
 /* Verdicts and outcomes, in report order. */

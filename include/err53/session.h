@@ -64,6 +64,7 @@ struct e53_session {
 	/* device */
 	bool has_ecid;
 	uint64_t ecid;
+	char ecid_redacted[24];  /* set by --redact: shown instead of the ECID */
 	char udid[48], serial[32], product_type[24], hw_model[20];
 	/* restore */
 	char target_build[20], target_version[20], current_build[20], current_version[20];
@@ -101,7 +102,7 @@ struct e53_session {
 	const char *confidence;  /* "high", "medium", "low" or NULL */
 	const char *why;         /* one sentence: why this verdict */
 	const char *actions[E53_MAX_ACTIONS];
-	char action_buf[E53_MAX_ACTIONS][320];
+	char action_buf[E53_MAX_ACTIONS][512];
 	unsigned nactions;
 };
 
