@@ -72,7 +72,13 @@ static e53_status add_code(struct e53_result *r, long code, uint64_t n)
 
 static e53_status add_row(struct e53_result *r, const struct e53_row *row)
 {
-	struct e53_row *p = realloc(r->rows, (r->n_rows + 1) * sizeof *p);
+	struct e53_row *p;
+
+	if (r->n_rows >= E53_MAX_ROWS) {
+		r->rows_dropped++;
+		return E53_OK;
+	}
+	p = realloc(r->rows, (r->n_rows + 1) * sizeof *p);
 
 	if (!p)
 		return E53_ENOMEM;
@@ -99,6 +105,7 @@ e53_status e53_result_merge_counts(struct e53_result *dst, const struct e53_resu
 		st = add_code(dst, src->by_code[i].code, src->by_code[i].n);
 	for (i = 0; i < src->n_rows && !st; i++)
 		st = add_row(dst, &src->rows[i]);
+	dst->rows_dropped += src->rows_dropped;
 	return st;
 }
 
@@ -144,6 +151,8 @@ static void on_session(void *ctx, struct e53_session *s)
 	default:
 		break;
 	}
+	if (r->flush && r->out.len >= E53_FLUSH_BYTES)
+		r->flush(r->flush_ctx, r);
 }
 
 static void collect(void *ctx, const struct e53_event *ev)
@@ -166,6 +175,8 @@ static void on_line(void *ctx, const char *line, size_t len, uint64_t lineno)
 	if (an->opt->format == E53_FMT_EVENTS) {
 		for (i = 0; i < an->nev; i++)
 			e53_render_event(an->path, an->has_member ? an->member : NULL, &an->evs[i], &an->res->out);
+		if (an->res->flush && an->res->out.len >= E53_FLUSH_BYTES)
+			an->res->flush(an->res->flush_ctx, an->res);
 		return;
 	}
 	e53_builder_line(an->b, line, len, lineno);
@@ -418,6 +429,8 @@ void e53_render_summary(const struct e53_options *opt, const struct e53_result *
 				e53_buf_addf(b, "  %-44s %-24s %-10s %-5s %s\n", r->source, r->device,
 					     e53_outcome_name(r->outcome), code, e53_verdict_name(r->verdict));
 		}
+		if (t->rows_dropped)
+			e53_buf_addf(b, "  ... and %zu more session(s) not listed\n", t->rows_dropped);
 		e53_buf_addc(b, '\n');
 	}
 	e53_buf_addf(b, "%s%llu session(s) in %llu input(s): %llu failed, %llu succeeded, %llu incomplete; %llu with Error 53.\n",

@@ -114,16 +114,29 @@ e53_status e53_buf_addf(struct e53_buf *b, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
+	size_t room = b->alloc > b->len ? b->alloc - b->len : 0;
 	e53_status st;
 
+	/* one pass when the text fits in the space already allocated */
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(room ? b->data + b->len : NULL, room, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return E53_EINVAL;
+	if ((size_t)n < room) {
+		if (b->cap && b->len + (size_t)n > b->cap) {
+			b->data[b->len] = '\0';
+			return E53_ETOOBIG;
+		}
+		b->len += (size_t)n;
+		return E53_OK;
+	}
 	st = grow(b, (size_t)n);
-	if (st)
+	if (st) {
+		if (b->data)
+			b->data[b->len] = '\0';
 		return st;
+	}
 	va_start(ap, fmt);
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
 	va_end(ap);

@@ -23,6 +23,7 @@
 #define BLOCK_SIZE (256u * 1024u)
 #define ZIN_SIZE (128u * 1024u)
 #define PEEK_SIZE 1024u
+#define MAX_DECODE_LAYERS 8  /* gzip in gzip in ...: no input needs more */
 
 enum rd_kind { RD_FD, RD_MEM, RD_GZIP, RD_ENTRY, RD_UTF16 };
 
@@ -59,6 +60,7 @@ struct scan {
 	const char *input;
 	e53_status first;
 	uint64_t members;    /* archive members seen in this input */
+	unsigned archives;   /* archives open around the current member */
 	unsigned char *block;
 };
 
@@ -194,6 +196,11 @@ static ssize_t entry_read(struct rd *r, void *buf, size_t n)
 
 	if (got >= 0)
 		return (ssize_t)got;
+	/* the archive's own source failed (a truncated tar.gz): say that */
+	if (r->under && r->under->st) {
+		rd_inherit(r, r->under);
+		return -1;
+	}
 	rd_fail(r, E53_ECORRUPT, "corrupt archive member: %s",
 		archive_error_string(r->ar) ? archive_error_string(r->ar) : "read failed");
 	return -1;
@@ -486,7 +493,8 @@ static void scan_archive(struct scan *sc, struct rd *r, const struct e53_origin 
 	struct ar_ctx ctx;
 	char msg[320];
 
-	if (depth > sc->lim->max_nesting) {
+	/* the top-level archive is level 0: max_nesting counts archives inside it */
+	if (sc->archives > sc->lim->max_nesting) {
 		snprintf(msg, sizeof msg, "archive nested more than %u levels deep (--max-nesting); not read",
 			 sc->lim->max_nesting);
 		report_error(sc, o, E53_ELIMIT, msg);
@@ -513,12 +521,14 @@ static void scan_archive(struct scan *sc, struct rd *r, const struct e53_origin 
 	archive_read_support_format_zip_streamable(a);
 	if (raw_allowed)
 		archive_read_support_format_raw(a);
+	sc->archives++;
 	if (archive_read_open(a, &ctx, NULL, ar_read_cb, NULL) != ARCHIVE_OK) {
 		snprintf(msg, sizeof msg, "cannot read archive: %s",
 			 archive_error_string(a) ? archive_error_string(a) : "unknown format");
 		report_error(sc, o, r->st ? r->st : E53_ECORRUPT, r->st ? r->msg : msg);
 		archive_read_free(a);
 		free(ctx.buf);
+		sc->archives--;
 		return;
 	}
 	for (;;) {
@@ -540,6 +550,7 @@ static void scan_archive(struct scan *sc, struct rd *r, const struct e53_origin 
 			/* a compressed single file: same origin, no member name */
 			rd_init(&er, RD_ENTRY);
 			er.ar = a;
+			er.under = r;
 			scan_stream(sc, &er, o, depth);
 			continue;
 		}
@@ -562,10 +573,16 @@ static void scan_archive(struct scan *sc, struct rd *r, const struct e53_origin 
 			continue;
 		rd_init(&er, RD_ENTRY);
 		er.ar = a;
+		er.under = r;
 		scan_stream(sc, &er, &mo, depth);
+		if (er.st && er.st == r->st) {
+			/* the source itself failed; reported with the member */
+			break;
+		}
 	}
 	archive_read_free(a);
 	free(ctx.buf);
+	sc->archives--;
 }
 
 /* Decide what r holds and read it. depth counts decoding layers. */
@@ -582,8 +599,8 @@ static void scan_stream(struct scan *sc, struct rd *r, const struct e53_origin *
 	}
 	switch (k) {
 	case K_GZIP:
-		if (depth >= sc->lim->max_nesting + 2) {
-			report_error(sc, o, E53_ELIMIT, "compressed data nested too deep (--max-nesting); not read");
+		if (depth >= MAX_DECODE_LAYERS) {
+			report_error(sc, o, E53_ELIMIT, "compressed data nested more than 8 layers deep; not read");
 			return;
 		}
 		if (gz_open(&dec, r)) {

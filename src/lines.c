@@ -56,7 +56,13 @@ static void carry_add(struct e53_lines *l, const char *p, size_t n)
 
 static void carry_flush(struct e53_lines *l)
 {
-	emit(l, l->carry, l->carry_len);
+	if (l->skipping) {
+		/* a cut line is delivered as cut, whatever byte ends the cut */
+		l->lineno++;
+		l->fn(l->ctx, l->carry, l->carry_len, l->lineno);
+	} else {
+		emit(l, l->carry, l->carry_len);
+	}
 	l->carry_len = 0;
 	l->skipping = false;
 	l->pending = false;

@@ -209,10 +209,14 @@ static bool read_list(const char *path, char sep, struct strv *out)
 	return ok;
 }
 
+struct pool;
+
 struct job {
 	struct e53_result res;
 	e53_status st;
 	bool done;
+	struct pool *pool;
+	size_t index;
 };
 
 struct pool {
@@ -224,11 +228,31 @@ struct pool {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	bool oom;
+	size_t printing;     /* the job whose output may be written now */
+	FILE *out;
 };
+
+/* A large report streams out once its job is next in line; until then the
+ * worker waits, so memory stays bounded by the jobs in flight. */
+static void flush_job(void *ctx, struct e53_result *r)
+{
+	struct job *j = ctx;
+	struct pool *p = j->pool;
+
+	pthread_mutex_lock(&p->mu);
+	while (p->printing != j->index)
+		pthread_cond_wait(&p->cv, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+	if (r->out.len)
+		fwrite(r->out.data, 1, r->out.len, p->out);
+	e53_buf_reset(&r->out);
+}
 
 static void run_job(struct e53_analyzer *an, const char *input, struct job *j)
 {
 	e53_result_init(&j->res);
+	j->res.flush = flush_job;
+	j->res.flush_ctx = j;
 	j->st = e53_analyze(an, input, &j->res);
 }
 
@@ -492,6 +516,11 @@ int main(int argc, char **argv)
 		pthread_cond_init(&p.cv, NULL);
 		if (!p.jobs)
 			return 2;
+		p.out = out;
+		for (i = 0; i < inputs.n; i++) {
+			p.jobs[i].pool = &p;
+			p.jobs[i].index = i;
+		}
 		if (nth > 1) {
 			th = calloc(nth, sizeof *th);
 			for (i = 0; th && i < nth; i++)
@@ -527,6 +556,10 @@ int main(int argc, char **argv)
 				print_msgs(&j->res.msgs);
 				e53_result_merge_counts(&total, &j->res);
 				e53_result_release(&j->res);
+				pthread_mutex_lock(&p.mu);
+				p.printing = i + 1;
+				pthread_cond_broadcast(&p.cv);
+				pthread_mutex_unlock(&p.mu);
 			}
 			e53_analyzer_free(&an);
 		}

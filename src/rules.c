@@ -6,6 +6,7 @@
  * the bytes.  All rule literals go into one automaton; one pass over a line
  * yields the few rules whose literal occurs, and only those regexes run. */
 #define PCRE2_CODE_UNIT_WIDTH 8
+#include "err53/prefilter.h"
 #include "err53/rules.h"
 
 #include <errno.h>
@@ -16,7 +17,6 @@
 
 #define MAX_LITERALS_PER_RULE 32
 #define MAX_SAMPLES 32
-#define AC_FLAG 0x80000000u
 
 static const char *const kind_names[] = {
 #define X(id, name) name,
@@ -89,16 +89,7 @@ struct e53_rules {
 	bool compiled;
 	bool jit;
 	uint32_t max_groups;
-	/* prefilter */
-	uint8_t cls[256];
-	uint32_t ncls;
-	uint32_t *delta;          /* row offsets | AC_FLAG */
-	uint32_t nstates;
-	uint32_t *out_first;      /* per state: index into out_rule or UINT32_MAX */
-	uint32_t *dict;           /* per state: next state (row offset) with output, or UINT32_MAX */
-	uint32_t *out_rule;       /* rule index per literal output */
-	uint32_t *out_next;
-	uint32_t nout;
+	struct e53_prefilter *pf;  /* literal -> rule index */
 	uint32_t *always;         /* rules without literals */
 	uint32_t nalways;
 	pcre2_match_context *mctx;
@@ -142,13 +133,9 @@ static void rule_release(struct rule *r)
 
 static void prefilter_free(struct e53_rules *rs)
 {
-	free(rs->delta);
-	free(rs->out_first);
-	free(rs->dict);
-	free(rs->out_rule);
-	free(rs->out_next);
+	e53_prefilter_free(&rs->pf);
 	free(rs->always);
-	rs->delta = rs->out_first = rs->dict = rs->out_rule = rs->out_next = rs->always = NULL;
+	rs->always = NULL;
 }
 
 void e53_rules_free(struct e53_rules **prs)
@@ -295,8 +282,8 @@ e53_status e53_rules_parse(struct e53_rules *rs, const char *name, const char *t
 			cur->pattern = dupn(val, vlen);
 			cur->pattern_line = lineno;
 		} else if (KW("literal")) {
-			if (!vlen) {
-				diag_add(diag, name, lineno, "rule %s: empty literal%s", cur->id, NULL);
+			if (vlen < 2) {
+				diag_add(diag, name, lineno, "rule %s: a literal needs 2 bytes or more%s", cur->id, NULL);
 				st = E53_ERULE;
 			} else if (cur->nlit == MAX_LITERALS_PER_RULE) {
 				diag_add(diag, name, lineno, "rule %s: too many literals%s", cur->id, NULL);
@@ -520,43 +507,17 @@ static bool rule_has_lit_hit(const struct e53_rules *rs, uint32_t ri, const char
 static void fill_event(const struct e53_rules *rs, const struct rule *r, pcre2_match_data *md,
 		       const char *line, size_t len, uint64_t lineno, struct e53_event *ev);
 
-/* Aho-Corasick over all literals, as a byte-class DFA. */
+/* Every literal of every live rule into one scanner. */
 static e53_status build_prefilter(struct e53_rules *rs)
 {
 	size_t i;
 	unsigned j;
-	uint32_t total = 0, nodes = 1, ncls = 1, maxnodes;
-	int32_t *next = NULL;
-	uint32_t *fail = NULL, *queue = NULL, *own = NULL;
-	e53_status st = E53_ENOMEM;
+	e53_status st;
 
-	memset(rs->cls, 0, sizeof rs->cls);
-	for (i = 0; i < rs->n; i++) {
-		if (rs->r[i].dead)
-			continue;
-		for (j = 0; j < rs->r[i].nlit; j++) {
-			const unsigned char *l = (const unsigned char *)rs->r[i].literals[j];
-
-			total += (uint32_t)strlen((const char *)l);
-			for (; *l; l++)
-				if (!rs->cls[*l])
-					rs->cls[*l] = (uint8_t)ncls++;
-		}
-	}
-	if (ncls > 255)
-		return E53_ERULE;
-	rs->ncls = ncls;
-	maxnodes = total + 1;
-	next = malloc((size_t)maxnodes * ncls * sizeof *next);
-	own = malloc((size_t)maxnodes * sizeof *own);
-	rs->out_rule = malloc((size_t)(total + 1) * sizeof(uint32_t));
-	rs->out_next = malloc((size_t)(total + 1) * sizeof(uint32_t));
-	rs->always = malloc((rs->n + 1) * sizeof(uint32_t));
-	if (!next || !own || !rs->out_rule || !rs->out_next || !rs->always)
-		goto out;
-	memset(next, 0xff, (size_t)maxnodes * ncls * sizeof *next);
-	memset(own, 0xff, (size_t)maxnodes * sizeof *own);
-	rs->nout = 0;
+	rs->pf = e53_prefilter_new();
+	rs->always = malloc((rs->n + 1) * sizeof *rs->always);
+	if (!rs->pf || !rs->always)
+		return E53_ENOMEM;
 	rs->nalways = 0;
 	for (i = 0; i < rs->n; i++) {
 		struct rule *r = &rs->r[i];
@@ -566,116 +527,28 @@ static e53_status build_prefilter(struct e53_rules *rs)
 		if (!r->nlit)
 			rs->always[rs->nalways++] = (uint32_t)i;
 		for (j = 0; j < r->nlit; j++) {
-			const unsigned char *l = (const unsigned char *)r->literals[j];
-			uint32_t s = 0;
-
-			for (; *l; l++) {
-				int32_t *t = &next[(size_t)s * ncls + rs->cls[*l]];
-
-				if (*t < 0)
-					*t = (int32_t)nodes++;
-				s = (uint32_t)*t;
-			}
-			rs->out_rule[rs->nout] = (uint32_t)i;
-			rs->out_next[rs->nout] = own[s];
-			own[s] = rs->nout++;
+			st = e53_prefilter_add(rs->pf, r->literals[j], strlen(r->literals[j]), (uint32_t)i);
+			if (st)
+				return st;
 		}
 	}
-	fail = calloc(nodes, sizeof *fail);
-	queue = malloc(nodes * sizeof *queue);
-	rs->delta = malloc((size_t)nodes * ncls * sizeof *rs->delta);
-	rs->out_first = malloc(nodes * sizeof *rs->out_first);
-	rs->dict = malloc(nodes * sizeof *rs->dict);
-	if (!fail || !queue || !rs->delta || !rs->out_first || !rs->dict)
-		goto out;
-	{
-		uint32_t head = 0, tail = 0, c;
+	return e53_prefilter_build(rs->pf);
+}
 
-		for (c = 0; c < ncls; c++) {
-			int32_t v = next[c];
+static void on_hit(void *ctx, uint32_t ri)
+{
+	struct e53_matcher *m = ctx;
 
-			if (v < 0) {
-				next[c] = 0;
-			} else {
-				fail[v] = 0;
-				queue[tail++] = (uint32_t)v;
-			}
-		}
-		while (head < tail) {
-			uint32_t u = queue[head++];
-
-			for (c = 0; c < ncls; c++) {
-				int32_t v = next[(size_t)u * ncls + c];
-
-				if (v < 0) {
-					next[(size_t)u * ncls + c] = next[(size_t)fail[u] * ncls + c];
-				} else {
-					fail[v] = (uint32_t)next[(size_t)fail[u] * ncls + c];
-					queue[tail++] = (uint32_t)v;
-				}
-			}
-		}
-		/* dictionary links: nearest proper suffix state with output */
-		rs->dict[0] = UINT32_MAX;
-		for (head = 0; head < tail; head++) {
-			uint32_t u = queue[head], f = fail[u];
-
-			rs->dict[u] = own[f] != UINT32_MAX ? f : rs->dict[f];
-		}
+	if (m->seen[ri] != m->gen) {
+		m->seen[ri] = m->gen;
+		m->cand[m->ncand++] = ri;
 	}
-	{
-		uint32_t s, c;
-
-		for (s = 0; s < nodes; s++) {
-			rs->out_first[s] = own[s];
-			for (c = 0; c < ncls; c++) {
-				uint32_t v = (uint32_t)next[(size_t)s * ncls + c];
-				bool out = own[v] != UINT32_MAX || rs->dict[v] != UINT32_MAX;
-
-				rs->delta[(size_t)s * ncls + c] = (v * ncls) | (out ? AC_FLAG : 0);
-			}
-		}
-	}
-	rs->nstates = nodes;
-	st = E53_OK;
-out:
-	free(next);
-	free(own);
-	free(fail);
-	free(queue);
-	return st;
 }
 
 /* Marks the rules whose literal occurs in s[0..n) as candidates. */
 static void ac_scan(const struct e53_rules *rs, struct e53_matcher *m, const char *s, size_t n)
 {
-	const uint32_t *delta = rs->delta;
-	const uint8_t *cls = rs->cls;
-	const unsigned char *p = (const unsigned char *)s, *end = p + n;
-	uint32_t off = 0;
-
-	if (!rs->nout)
-		return;
-	for (; p < end; p++) {
-		off = delta[(off & ~AC_FLAG) + cls[*p]];
-		if (off & AC_FLAG) {
-			uint32_t st = (off & ~AC_FLAG) / rs->ncls;
-
-			while (st != UINT32_MAX) {
-				uint32_t o;
-
-				for (o = rs->out_first[st]; o != UINT32_MAX; o = rs->out_next[o]) {
-					uint32_t ri = rs->out_rule[o];
-
-					if (m->seen[ri] != m->gen) {
-						m->seen[ri] = m->gen;
-						m->cand[m->ncand++] = ri;
-					}
-				}
-				st = rs->dict[st];
-			}
-		}
-	}
+	e53_prefilter_scan(rs->pf, s, n, on_hit, m);
 }
 
 static bool rule_has_lit_hit(const struct e53_rules *rs, uint32_t ri, const char *s, size_t n)
@@ -849,11 +722,8 @@ e53_status e53_rules_compile(struct e53_rules *rs, struct e53_buf *diag)
 	if (st)
 		return st;
 	st = build_prefilter(rs);
-	if (st) {
-		if (st == E53_ERULE && diag)
-			e53_buf_addf(diag, "rules: too many distinct literal bytes\n");
+	if (st)
 		return st;
-	}
 	rs->mctx = pcre2_match_context_create(NULL);
 	if (!rs->mctx)
 		return E53_ENOMEM;

@@ -58,8 +58,17 @@ struct e53_result {
 	size_t n_codes;
 	struct e53_row *rows;
 	size_t n_rows;
+	size_t rows_dropped;          /* rows past E53_MAX_ROWS, counted only */
 	bool refused;                 /* an input was cut or refused (exit 2) */
+	/* Optional: called when out grows past E53_FLUSH_BYTES, so a large
+	 * input's report streams instead of growing in memory; the callee
+	 * writes out (in order) and empties it. */
+	void (*flush)(void *ctx, struct e53_result *r);
+	void *flush_ctx;
 };
+
+#define E53_FLUSH_BYTES (1u << 20)
+#define E53_MAX_ROWS 2000
 
 void e53_result_init(struct e53_result *r);
 void e53_result_release(struct e53_result *r);
