@@ -16,10 +16,46 @@ static const char *nz(const char *s)
 	return s && *s ? s : NULL;
 }
 
+static void add_u64(struct e53_buf *b, uint64_t v)
+{
+	char tmp[24];
+	size_t i = sizeof tmp;
+
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	e53_buf_add(b, tmp + i, sizeof tmp - i);
+}
+
+static void add_key(struct e53_buf *b, const char *key, bool comma)
+{
+	if (comma)
+		e53_buf_addc(b, ',');
+	e53_buf_addc(b, '"');
+	e53_buf_adds(b, key);
+	e53_buf_add(b, "\":", 2);
+}
+
 static void json_kv(struct e53_buf *b, const char *key, const char *val, bool comma)
 {
-	e53_buf_addf(b, "%s\"%s\":", comma ? "," : "", key);
+	add_key(b, key, comma);
 	e53_buf_json(b, nz(val));
+}
+
+/* "key":N, or null when absent */
+static void json_num(struct e53_buf *b, const char *key, bool has, long v, bool comma)
+{
+	add_key(b, key, comma);
+	if (!has) {
+		e53_buf_add(b, "null", 4);
+		return;
+	}
+	if (v < 0) {
+		e53_buf_addc(b, '-');
+		v = -v;
+	}
+	add_u64(b, (uint64_t)v);
 }
 
 const char *e53_session_category(const struct e53_session *s)
@@ -81,8 +117,9 @@ void e53_render_session_ndjson(const struct e53_session *s, struct e53_buf *b)
 	e53_buf_adds(b, "{\"type\":\"session\",\"schema\":\"" E53_SCHEMA "\",\"source\":{");
 	json_kv(b, "path", s->path, false);
 	json_kv(b, "member", s->member, true);
-	e53_buf_addf(b, ",\"first_line\":%llu,\"last_line\":%llu},",
-		     (unsigned long long)s->first_line, (unsigned long long)s->last_line);
+	json_num(b, "first_line", true, (long)s->first_line, true);
+	json_num(b, "last_line", true, (long)s->last_line, true);
+	e53_buf_add(b, "},", 2);
 	json_kv(b, "family", e53_family_name(s->family), false);
 	e53_buf_adds(b, ",\"device\":{");
 	ecid_text(s, ecid, sizeof ecid);
@@ -99,16 +136,10 @@ void e53_render_session_ndjson(const struct e53_session *s, struct e53_buf *b)
 	json_kv(b, "current_build", s->current_build, true);
 	json_kv(b, "current_version", s->current_version, true);
 	json_kv(b, "behavior", s->behavior, true);
-	if (s->protocol >= 0)
-		e53_buf_addf(b, ",\"protocol\":%d", s->protocol);
-	else
-		e53_buf_adds(b, ",\"protocol\":null");
+	json_num(b, "protocol", s->protocol >= 0, s->protocol, true);
 	e53_buf_adds(b, "},\"result\":{");
 	json_kv(b, "outcome", e53_outcome_name(s->outcome), false);
-	if (s->has_code && s->outcome == E53_OUT_FAILURE)
-		e53_buf_addf(b, ",\"code\":%ld", s->code);
-	else
-		e53_buf_adds(b, ",\"code\":null");
+	json_num(b, "code", s->has_code && s->outcome == E53_OUT_FAILURE, s->code, true);
 	json_kv(b, "name", ec ? ec->apple_name : NULL, true);
 	json_kv(b, "category", e53_session_category(s), true);
 	json_kv(b, "meaning", ec ? ec->meaning : NULL, true);
@@ -121,16 +152,19 @@ void e53_render_session_ndjson(const struct e53_session *s, struct e53_buf *b)
 		first = false;
 		json_kv(b, "name", st->name, false);
 		json_kv(b, "subsystem", st->subsystem, true);
-		if (st->op >= 0)
-			e53_buf_addf(b, ",\"op\":%d", st->op);
-		else
-			e53_buf_adds(b, ",\"op\":null");
-		if (st->step >= 0)
-			e53_buf_addf(b, ",\"step\":\"0x%04X\"", (unsigned)st->step);
-		else
-			e53_buf_adds(b, ",\"step\":null");
+		json_num(b, "op", st->op >= 0, st->op, true);
+		if (st->step >= 0) {
+			static const char hex[] = "0123456789ABCDEF";
+			char sid[8] = { '0', 'x', hex[(st->step >> 12) & 15], hex[(st->step >> 8) & 15],
+					hex[(st->step >> 4) & 15], hex[st->step & 15], 0, 0 };
+
+			json_kv(b, "step", sid, true);
+		} else {
+			json_num(b, "step", false, 0, true);
+		}
 		json_kv(b, "outcome", stage_outcome_name(st->outcome), true);
-		e53_buf_addf(b, ",\"line\":%llu}", (unsigned long long)st->line);
+		json_num(b, "line", true, (long)st->line, true);
+		e53_buf_addc(b, '}');
 	}
 	e53_buf_adds(b, "],");
 	json_kv(b, "last_stage", e53_session_last_stage(s), false);
@@ -146,9 +180,10 @@ void e53_render_session_ndjson(const struct e53_session *s, struct e53_buf *b)
 
 			if (e->previous)
 				continue;
-			e53_buf_addf(b, "%s{\"line\":%llu,", first ? "" : ",", (unsigned long long)e->line);
+			e53_buf_adds(b, first ? "{" : ",{");
 			first = false;
-			json_kv(b, "member", e->member, false);
+			json_num(b, "line", true, (long)e->line, false);
+			json_kv(b, "member", e->member, true);
 			json_kv(b, "rule", class_rule_name(e), true);
 			json_kv(b, "kind", e53_evidence_class_name(e->cls), true);
 			json_kv(b, "text", e->text, true);
