@@ -50,8 +50,10 @@ DATA_FILES := $(wildcard data/*.tsv)
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(B)/%)
 MANPAGES := man/err53-logscan.1 man/err53-report.5 man/err53-rules.5
+FUZZERS := lines_rules input plist ips session
+REPLAY_BIN := $(FUZZERS:%=$(B)/replay-%)
 
-.PHONY: all deps demo check test unit cli-test corpus-check lint-man install uninstall clean bench fuzz
+.PHONY: all deps demo check test unit cli-test corpus-check lint-man fuzz-replay install uninstall clean bench fuzz fuzz-run
 all: $(BIN)
 
 deps:
@@ -93,8 +95,8 @@ demo: deps
 check: deps
 	@$(MAKE) --no-print-directory test
 
-test: $(BIN) $(TEST_BIN)
-	@$(MAKE) --no-print-directory unit cli-test lint-man corpus-check
+test: $(BIN) $(TEST_BIN) $(REPLAY_BIN)
+	@$(MAKE) --no-print-directory unit cli-test lint-man corpus-check fuzz-replay
 
 unit: $(TEST_BIN)
 	@set -e; for t in $(TEST_BIN); do echo "== $$t"; $$t --jobs 2; done
@@ -110,6 +112,38 @@ corpus-check: $(BIN)
 	@if [ -x ../shared/tools/corpus-check ] && [ -d ../shared/corpus ]; then \
 		../shared/tools/corpus-check --quiet --bin ./$(BIN) ../shared/corpus; \
 	else echo "corpus-check: ../shared/corpus not present, skipped"; fi
+
+# Fuzz harnesses: replayed over the saved corpus and crashers under the
+# normal compiler in `make check`; `make fuzz` builds the libFuzzer versions.
+$(B)/replay-%: fuzz/fuzz_%.c fuzz/replay.c fuzz/fuzz_common.h $(LIBA)
+	$(CC) $(ALL_CFLAGS) -o $@ fuzz/fuzz_$*.c fuzz/replay.c $(LIBA) $(ALL_LDFLAGS) $(PKG_LIBS)
+
+fuzz-replay: $(REPLAY_BIN)
+	@set -e; for f in $(FUZZERS); do $(B)/replay-$$f fuzz/corpus/$$f fuzz/crashers/$$f; done
+
+FUZZ_CC ?= clang
+FB := build-fuzz
+FUZZ_FLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_LIB_OBJ := $(LIB_SRC:src/%.c=$(FB)/%.o) $(FB)/tables_data.o $(FB)/rules_data.o
+
+$(FB)/%.o: src/%.c | $(B)/tables_data.c $(B)/rules_data.c
+	@mkdir -p $(FB)
+	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -Iinclude $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(PKG_CFLAGS) -c -o $@ $<
+$(FB)/%_data.o: $(B)/%_data.c
+	@mkdir -p $(FB)
+	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -Iinclude $(FUZZ_FLAGS) $(PKG_CFLAGS) -c -o $@ $<
+$(FB)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_common.h $(FUZZ_LIB_OBJ)
+	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -Iinclude $(FUZZ_FLAGS) -fsanitize=fuzzer $(PKG_CFLAGS) \
+		-o $@ $< $(FUZZ_LIB_OBJ) $(PKG_LIBS) -pthread
+
+fuzz: $(FUZZERS:%=$(FB)/fuzz_%)
+
+# FUZZ_SECONDS per harness; new crashers land in fuzz/crashers/NAME/.
+FUZZ_SECONDS ?= 60
+fuzz-run: fuzz
+	@for f in $(FUZZERS); do mkdir -p fuzz/out/$$f; \
+		$(FB)/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=fuzz/crashers/$$f/ \
+			-dict=fuzz/dict/err53.dict fuzz/out/$$f fuzz/corpus/$$f || exit 1; done
 
 install: $(BIN)
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
@@ -127,6 +161,6 @@ bench: err53-logscan
 	sh scripts/bench
 
 clean:
-	rm -rf build build-san err53-logscan liberr53.a
+	rm -rf build build-san build-fuzz err53-logscan liberr53.a
 
 -include $(wildcard $(B)/*.d)

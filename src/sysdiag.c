@@ -11,6 +11,7 @@
 #include "err53/sysdiag.h"
 #include "err53/lines.h"
 
+#include <errno.h>
 #include <plist/plist.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -325,27 +326,49 @@ static bool json_str(const char *line, size_t len, const char *key, char *out, s
 	return true;
 }
 
+e53_status e53_ips_parse_header(const char *line, size_t len, struct e53_ips_header *h)
+{
+	char v[64];
+
+	memset(h, 0, sizeof *h);
+	h->restore_error = -1;
+	if (!len || line[0] != '{' || !memchr(line, '"', len))
+		return E53_EINVAL;
+	json_str(line, len, "bug_type", h->bug_type, sizeof h->bug_type);
+	if (json_str(line, len, "restore_error", v, sizeof v)) {
+		char *e;
+		long c;
+
+		errno = 0;
+		c = strtol(v, &e, 10);
+		if (e != v && !*e && !errno && c != -1 && c > -100000 && c < 100000) {
+			h->restore_error = c;
+			h->has_error = true;
+		}
+	}
+	json_str(line, len, "os_version", h->os_version, sizeof h->os_version);
+	json_str(line, len, "restore_payload_version", h->payload, sizeof h->payload);
+	json_str(line, len, "timestamp", h->when, sizeof h->when);
+	json_str(line, len, "restore_type", h->restore_type, sizeof h->restore_type);
+	return E53_OK;
+}
+
 /* The .ips report's first line: returns true when consumed here. */
 bool e53_sysdiag_line(struct e53_sysdiag *sd, const char *line, size_t len, uint64_t lineno)
 {
 	struct ips *ip;
-	char v[64];
+	struct e53_ips_header h;
 
-	if (sd->kind != MK_OTA || lineno != 1 || !sd->cur || !sd->cur->nips || !len || line[0] != '{')
+	if (sd->kind != MK_OTA || lineno != 1 || !sd->cur || !sd->cur->nips)
+		return false;
+	if (e53_ips_parse_header(line, len, &h))
 		return false;
 	ip = &sd->cur->ips[sd->cur->nips - 1];
-	if (json_str(line, len, "restore_error", v, sizeof v)) {
-		char *e;
-		long c = strtol(v, &e, 10);
-
-		if (e != v && !*e && c != -1) {
-			ip->restore_error = c;
-			ip->has_error = true;
-		}
-	}
-	json_str(line, len, "os_version", ip->os_version, sizeof ip->os_version);
-	json_str(line, len, "restore_payload_version", ip->payload, sizeof ip->payload);
-	json_str(line, len, "timestamp", ip->when, sizeof ip->when);
+	ip->has_error = h.has_error;
+	ip->restore_error = h.restore_error;
+	snprintf(ip->os_version, sizeof ip->os_version, "%s", h.os_version);
+	snprintf(ip->payload, sizeof ip->payload, "%s", h.payload);
+	snprintf(ip->when, sizeof ip->when, "%s", h.when);
 	return true;
 }
 

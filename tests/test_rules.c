@@ -185,7 +185,7 @@ Test(builtin, every_rule_is_prefiltered, .init = setup, .fini = teardown)
 {
 	uint64_t lines, cand;
 	const char *noise[] = {
-		"Extracting kernelcache.release.n71 (kernelcache.release.n71)...",
+		"Extracting kernelcache.release.d22 (kernelcache.release.d22)...",
 		"[08:12:53.3847] amai: AMAuthInstallDebugWriteObject: debug object written",
 		"found display: primary",
 		"hello world",
@@ -246,7 +246,7 @@ Test(mobilerestore, key_lines, .init = setup, .fini = teardown)
 	expect_no_rule("[09:10:02.2002] Depth:1 Code:-1 Error:inner cause", "it-depth0");
 	expect_event("[08:13:47.3335] Completed checkpoint id: 0x634",
 		     "it-completed-checkpoint", E53_EV_STEP, "step=0x634|state=complete");
-	expect_event("[09:51:14.5013] Device disappeared during transition",
+	expect_event("[21:03:44.7301] Device disappeared during transition",
 		     "it-transition-failed", E53_EV_STAGE, "subsystem=usb|outcome=failed");
 	expect_event("AMPDevicesAgent: Restore error 4042", "it-ampdevicesagent", E53_EV_OUTCOME,
 		     "code=4042");
@@ -294,7 +294,7 @@ Test(idevicerestore, key_lines, .init = setup, .fini = teardown)
 	expect_no_kind("Unhandled status message (53)", E53_EV_OP);
 	expect_event("Checkpoint 4294968884 complete with code 53", "idr-ckpt-complete", E53_EV_STEP,
 		     "step=4294968884|code=53|state=complete");
-	expect_event("10:42:31.335 <Verbose> Checkpoint FAILURE id: 0x634 result=53: [0]D(fatal FDR Error returned from RestoredFDRRecover())",
+	expect_event("07:18:04.907 <Verbose> Checkpoint FAILURE id: 0x634 result=53: [0]D(fatal FDR Error returned from RestoredFDRRecover())",
 		     "idr-ckpt-failure", E53_EV_STEP, "step=0x634|code=53|state=failure");
 	expect_event("Checkpoint started   id: 0x617 (fdr_save_data)", "idr-ckpt-started", E53_EV_STEP,
 		     "step=0x617|name=fdr_save_data|state=started");

@@ -36,6 +36,19 @@ void e53_sysdiag_apply(struct e53_sysdiag *sd, struct e53_session *s);
 /* Pending warnings ("LOCATION: what happened"), one per call, NULL when none. */
 const char *e53_sysdiag_warning(struct e53_sysdiag *sd);
 
+/* The JSON header line of an .ips report (bug_type 183 OTAUpdate, 210
+ * panic, ...).  Strings are cut to their fields' size. */
+struct e53_ips_header {
+	char bug_type[16];
+	long restore_error;      /* -1 when absent or "-1" */
+	bool has_error;
+	char os_version[48];
+	char payload[24];        /* restore_payload_version: the target build */
+	char when[40];           /* timestamp */
+	char restore_type[24];
+};
+e53_status e53_ips_parse_header(const char *line, size_t len, struct e53_ips_header *h);
+
 /* Hardened plist parsing (size and nesting checked before libplist sees
  * the data).  Returns E53_OK and fills out (key -> string for the top-level
  * dictionary's string values) or an error with msg set. */
