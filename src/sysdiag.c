@@ -585,6 +585,35 @@ static unsigned xml_depth(const char *p, size_t n, unsigned cap)
 	return max;
 }
 
+/* &#0; &#x0; (and zero-padded forms): libplist would build a string with a NUL */
+static bool xml_nul_entity(const char *p, size_t n)
+{
+	const char *e = p + n;
+
+	while ((p = memmem(p, (size_t)(e - p), "&#", 2)) != NULL) {
+		unsigned long v = 0;
+		bool hex = false, digits = false;
+
+		p += 2;
+		if (p < e && (*p == 'x' || *p == 'X')) {
+			hex = true;
+			p++;
+		}
+		for (; p < e && v < 0x110000; p++) {
+			int d = *p >= '0' && *p <= '9' ? *p - '0' : hex && *p >= 'a' && *p <= 'f' ? *p - 'a' + 10 :
+				hex && *p >= 'A' && *p <= 'F' ? *p - 'A' + 10 : -1;
+
+			if (d < 0)
+				break;
+			v = v * (hex ? 16 : 10) + (unsigned long)d;
+			digits = true;
+		}
+		if (digits && v == 0)
+			return true;
+	}
+	return false;
+}
+
 static uint64_t be_uint(const unsigned char *p, unsigned n)
 {
 	uint64_t v = 0;
@@ -643,7 +672,7 @@ static bool bplist_ok(const unsigned char *p, size_t n, unsigned maxdepth, char 
 		}
 		marker = p[off];
 		type = marker >> 4;
-		if (type != 0xA && type != 0xD && type != 0xC)
+		if (type != 0xA && type != 0xD && type != 0xC && type != 0x5 && type != 0x6)
 			continue;
 		count = marker & 0x0f;
 		refs = p + off + 1;
@@ -661,6 +690,21 @@ static bool bplist_ok(const unsigned char *p, size_t n, unsigned maxdepth, char 
 			}
 			count = be_uint(p + off + 2, ib);
 			refs = p + off + 2 + ib;
+		}
+		if (type == 0x5 || type == 0x6) {
+			/* libplist 2.2 asserts on a string or key holding a NUL */
+			uint64_t k, units = count, width = type == 0x6 ? 2 : 1;
+
+			if (units > tab || (uint64_t)(refs - p) + units * width > tab) {
+				snprintf(msg, mcap, "binary property list with a string past its end");
+				goto out;
+			}
+			for (k = 0; k < units; k++)
+				if (width == 1 ? refs[k] == 0 : (refs[2 * k] == 0 && refs[2 * k + 1] == 0)) {
+					snprintf(msg, mcap, "binary property list with a NUL inside a string; refused");
+					goto out;
+				}
+			continue;
 		}
 		if (type == 0xD)
 			count *= 2;
@@ -714,6 +758,10 @@ e53_status e53_plist_strings(const char *data, size_t len, const struct e53_limi
 			return E53_ECORRUPT;
 		plist_from_bin(data, (uint32_t)len, &root);
 	} else {
+		if (memchr(data, '\0', len) || xml_nul_entity(data, len)) {
+			snprintf(msg, msgcap, "XML property list with a NUL character; refused");
+			return E53_ECORRUPT;
+		}
 		if (xml_depth(data, len, maxdepth) > maxdepth) {
 			snprintf(msg, msgcap, "property list nested deeper than %u levels (--max-plist-depth); refused", maxdepth);
 			return E53_ELIMIT;
@@ -734,14 +782,18 @@ e53_status e53_plist_strings(const char *data, size_t len, const struct e53_limi
 			if (!key)
 				break;
 			if (val && plist_get_node_type(val) == PLIST_STRING) {
-				char *s = NULL;
+				/* plist_get_string_val asserts on an embedded NUL:
+				 * read the pointer and length instead */
+				uint64_t slen = 0;
+				const char *sv = plist_get_string_ptr(val, &slen);
 
-				plist_get_string_val(val, &s);
-				if (s) {
+				if (sv) {
+					size_t k = (size_t)(slen < sizeof out[0].val - 1 ? slen : sizeof out[0].val - 1);
+
 					snprintf(out[*n].key, sizeof out[*n].key, "%s", key);
-					snprintf(out[*n].val, sizeof out[*n].val, "%s", s);
+					memcpy(out[*n].val, sv, k);
+					out[*n].val[k] = '\0';
 					(*n)++;
-					free(s);
 				}
 			}
 			free(key);
