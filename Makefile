@@ -157,8 +157,10 @@ uninstall:
 	rm -f $(DESTDIR)$(MANDIR)/man1/err53-logscan.1 $(DESTDIR)$(MANDIR)/man5/err53-report.5 \
 		$(DESTDIR)$(MANDIR)/man5/err53-rules.5
 
+# Benchmark: generates bench-data/ on first use (about 2.5 GiB).
 bench: err53-logscan
-	sh scripts/bench
+	@sh scripts/install-deps --bench
+	sh scripts/bench | tee bench-data/results.md
 
 clean:
 	rm -rf build build-san build-fuzz err53-logscan liberr53.a

@@ -155,6 +155,44 @@ static void on_session(void *ctx, struct e53_session *s)
 		r->flush(r->flush_ctx, r);
 }
 
+/* The events view under --redact: identifier fields become placeholders,
+ * other fields and the path lose user names and IMEIs. */
+static void render_event_redacted(struct e53_analyzer *an, const struct e53_event *src)
+{
+	static const struct { enum e53_field_key k; const char *kind; } ids[] = {
+		{ E53_F_ECID, "ECID" }, { E53_F_UDID, "UDID" }, { E53_F_SERIAL, "SERIAL" },
+	};
+	char vals[E53_F__COUNT][160];
+	char path[1024], member[1024];
+	struct e53_event ev = *src;
+	unsigned i, k;
+
+	for (i = 0; i < E53_F__COUNT; i++) {
+		if (!ev.f[i].p)
+			continue;
+		snprintf(vals[i], sizeof vals[i], "%.*s", (int)(ev.f[i].n < 159 ? ev.f[i].n : 159), ev.f[i].p);
+		for (k = 0; k < sizeof ids / sizeof ids[0]; k++)
+			if (ids[k].k == (enum e53_field_key)i) {
+				char tmp[160];
+				uint64_t e;
+
+				/* the same placeholder as the session's: hash the 16-digit form */
+				if (i == E53_F_ECID && e53_parse_ecid(ev.f[i].p, ev.f[i].n, &e))
+					snprintf(vals[i], sizeof vals[i], "%016llx", (unsigned long long)e);
+				e53_redact_value(an->opt->redact, ids[k].kind, vals[i], tmp, sizeof tmp);
+				snprintf(vals[i], sizeof vals[i], "%s", tmp);
+			}
+		e53_redact_text(an->opt->redact, vals[i], sizeof vals[i]);
+		ev.f[i].p = vals[i];
+		ev.f[i].n = strlen(vals[i]);
+	}
+	snprintf(path, sizeof path, "%s", an->path);
+	snprintf(member, sizeof member, "%s", an->member);
+	e53_redact_text(an->opt->redact, path, sizeof path);
+	e53_redact_text(an->opt->redact, member, sizeof member);
+	e53_render_event(path, an->has_member ? member : NULL, &ev, &an->res->out);
+}
+
 static void collect(void *ctx, const struct e53_event *ev)
 {
 	struct e53_analyzer *an = ctx;
@@ -173,19 +211,27 @@ static void on_line(void *ctx, const char *line, size_t len, uint64_t lineno)
 	an->nev = 0;
 	e53_match_line(an->m, line, len, lineno, collect, an);
 	if (an->opt->format == E53_FMT_EVENTS) {
-		for (i = 0; i < an->nev; i++)
-			e53_render_event(an->path, an->has_member ? an->member : NULL, &an->evs[i], &an->res->out);
+		for (i = 0; i < an->nev; i++) {
+			if (an->opt->redact)
+				render_event_redacted(an, &an->evs[i]);
+			else
+				e53_render_event(an->path, an->has_member ? an->member : NULL, &an->evs[i], &an->res->out);
+		}
 		if (an->res->flush && an->res->out.len >= E53_FLUSH_BYTES)
 			an->res->flush(an->res->flush_ctx, an->res);
 		return;
 	}
 	e53_builder_line(an->b, line, len, lineno);
-	/* a line's start marker opens its session before its other events */
+	/* a line's start marker opens its session, and its result lines
+	 * route it, before its other events */
 	for (i = 0; i < an->nev; i++)
 		if (an->evs[i].kind == E53_EV_START)
 			e53_builder_event(an->b, &an->evs[i]);
 	for (i = 0; i < an->nev; i++)
-		if (an->evs[i].kind != E53_EV_START)
+		if (an->evs[i].kind == E53_EV_OUTCOME)
+			e53_builder_event(an->b, &an->evs[i]);
+	for (i = 0; i < an->nev; i++)
+		if (an->evs[i].kind != E53_EV_START && an->evs[i].kind != E53_EV_OUTCOME)
 			e53_builder_event(an->b, &an->evs[i]);
 }
 
@@ -309,7 +355,7 @@ static e53_status run(struct e53_analyzer *an, const char *input, const void *me
 		.member_end = sink_end, .error = sink_error, .warning = sink_warning,
 	};
 	struct e53_scan_stats stats;
-	uint64_t nl0 = an->lines.newlines, cut0 = an->lines.cut_lines;
+	uint64_t nl0 = an->lines.newlines, cut0 = an->lines.cut_lines, skip0 = an->lines.skipped_bytes;
 	e53_status st;
 
 	an->res = res;
@@ -325,12 +371,14 @@ static e53_status run(struct e53_analyzer *an, const char *input, const void *me
 	res->bytes += stats.bytes;
 	res->lines += an->lines.newlines - nl0;
 	if (an->lines.cut_lines > cut0) {
-		char msg[160];
+		/* the rest of an over-long line was not read: the input was cut */
+		char msg[200];
 		struct e53_origin o = { input, input, NULL };
 
-		snprintf(msg, sizeof msg, "%llu line(s) longer than %zu bytes were cut (--max-line)",
-			 (unsigned long long)(an->lines.cut_lines - cut0), an->opt->lim.max_line);
-		sink_warning(an, &o, msg);
+		snprintf(msg, sizeof msg, "%llu line(s) longer than %zu bytes were cut, %llu bytes skipped (--max-line)",
+			 (unsigned long long)(an->lines.cut_lines - cut0), an->opt->lim.max_line,
+			 (unsigned long long)(an->lines.skipped_bytes - skip0));
+		sink_error(an, &o, E53_ETOOBIG, msg);
 	}
 	{
 		const char *w;

@@ -198,8 +198,9 @@ void e53_diagnose(struct e53_session *s)
 	s->nactions = 0;
 	s->confidence = NULL;
 	s->why = NULL;
-	final53 = s->has_code && s->code == 53;
-	is53 = s->outcome == E53_OUT_FAILURE && (final53 || (!s->has_code && s->fdr_failed53));
+	/* "final": a result line says 53, not only the failed FDR step */
+	final53 = s->has_code && s->code == 53 && s->final_code;
+	is53 = s->outcome == E53_OUT_FAILURE && ((s->has_code && s->code == 53) || (!s->has_code && s->fdr_failed53));
 	if (!is53) {
 		s->verdict = E53_V_NOT_ERROR53;
 		if (s->outcome == E53_OUT_FAILURE) {

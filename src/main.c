@@ -32,8 +32,9 @@ static void usage(FILE *f)
 "sysdiagnose archives) and report each restore: device, target, where it\n"
 "stopped, the error and, for Error 53, its cause with the evidence lines.\n"
 "\n"
-"INPUT is a file (plain, gzip, tar, tar.gz, zip), a folder (walked\n"
-"recursively), or - for standard input (the default).\n"
+"INPUT is a file (plain text, UTF-16 with a byte order mark, gzip, bzip2, xz,\n"
+"zstd or lz4; tar or zip archives, also compressed and nested), a folder\n"
+"(walked recursively), or - for standard input (the default).\n"
 "\n"
 "Output:\n"
 "  -f, --format=FMT        text (default), markdown, ndjson, csv, or events\n"
@@ -322,7 +323,7 @@ int main(int argc, char **argv)
 	const char *output = NULL, *color = "auto";
 	const char *check_file = NULL, *explain = NULL;
 	bool list_rules = false, list_literals = false, check_rules = false, redact = false;
-	bool usage_error = false;
+	bool usage_error = false, lists_given = false;
 	unsigned long jobs = 1;
 	struct e53_rules *rs = NULL;
 	struct e53_buf diag;
@@ -335,6 +336,8 @@ int main(int argc, char **argv)
 	memset(&opt, 0, sizeof opt);
 	e53_limits_default(&opt.lim);
 	opt.format = E53_FMT_TEXT;
+	if (argc > 0)
+		argv[0] = (char *)prog; /* getopt's messages name the program plainly */
 	while ((c = getopt_long(argc, argv, "f:o:j:qhV", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
@@ -362,6 +365,7 @@ int main(int argc, char **argv)
 		case 'V': print_versions(); return 0;
 		case OPT_FILES_FROM:
 		case OPT_FILES0_FROM:
+			lists_given = true;
 			if (!read_list(optarg, c == OPT_FILES_FROM ? '\n' : '\0', &inputs))
 				usage_error = true;
 			break;
@@ -379,7 +383,7 @@ int main(int argc, char **argv)
 		SIZE_OPT(OPT_MAX_LINE, "max-line", max_line, 16, 64ULL << 20, size_t)
 		SIZE_OPT(OPT_MAX_NESTING, "max-nesting", max_nesting, 0, 16, unsigned)
 		SIZE_OPT(OPT_MAX_PLIST_BYTES, "max-plist-bytes", max_plist, 64, 1ULL << 30, size_t)
-		SIZE_OPT(OPT_MAX_PLIST_DEPTH, "max-plist-depth", max_plist_depth, 1, 1000, unsigned)
+		SIZE_OPT(OPT_MAX_PLIST_DEPTH, "max-plist-depth", max_plist_depth, 1, 250, unsigned)
 #undef SIZE_OPT
 		case OPT_RULES:
 			if (!strv_push(&rule_files, optarg, strlen(optarg)))
@@ -473,7 +477,8 @@ int main(int argc, char **argv)
 	for (i = (size_t)optind; i < (size_t)argc; i++)
 		if (!strv_push(&inputs, argv[i], strlen(argv[i])))
 			return 2;
-	if (!inputs.n)
+	/* stdin by default, unless a (possibly empty) list named the inputs */
+	if (!inputs.n && !lists_given)
 		strv_push(&inputs, "-", 1);
 	if (output) {
 		out = fopen(output, "w");

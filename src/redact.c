@@ -2,78 +2,38 @@
 #include "err53/redact.h"
 
 #include <ctype.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct entry {
-	char kind[8];
-	char val[80];
-	unsigned n;
-};
-
 struct e53_redactor {
-	pthread_mutex_t mu;
-	struct entry *e;
-	size_t n, alloc;
+	int unused; /* stateless today; a handle keeps room for a per-run key */
 };
 
 struct e53_redactor *e53_redactor_new(void)
 {
-	struct e53_redactor *r = calloc(1, sizeof *r);
-
-	if (r)
-		pthread_mutex_init(&r->mu, NULL);
-	return r;
+	return calloc(1, sizeof(struct e53_redactor));
 }
 
 void e53_redactor_free(struct e53_redactor **pr)
 {
-	struct e53_redactor *r = *pr;
-
-	if (!r)
-		return;
-	pthread_mutex_destroy(&r->mu);
-	free(r->e);
-	free(r);
+	free(*pr);
 	*pr = NULL;
 }
 
+/* The placeholder is a hash of the value, not a counter, so it does not
+ * depend on which thread meets a value first: -j 1 and -j 8 agree. */
 void e53_redact_value(struct e53_redactor *r, const char *kind, const char *val, char *out, size_t cap)
 {
-	size_t i;
-	unsigned next = 1;
+	uint64_t h = 0xcbf29ce484222325ULL;
+	const unsigned char *p;
 
-	pthread_mutex_lock(&r->mu);
-	for (i = 0; i < r->n; i++) {
-		if (strcmp(r->e[i].kind, kind))
-			continue;
-		if (!strcasecmp(r->e[i].val, val)) {
-			snprintf(out, cap, "%s-%u", kind, r->e[i].n);
-			pthread_mutex_unlock(&r->mu);
-			return;
-		}
-		next = r->e[i].n + 1;
-	}
-	if (r->n == r->alloc) {
-		size_t na = r->alloc ? r->alloc * 2 : 32;
-		struct entry *p = realloc(r->e, na * sizeof *p);
-
-		if (!p) {
-			pthread_mutex_unlock(&r->mu);
-			snprintf(out, cap, "%s-?", kind);
-			return;
-		}
-		r->e = p;
-		r->alloc = na;
-	}
-	snprintf(r->e[r->n].kind, sizeof r->e[0].kind, "%s", kind);
-	snprintf(r->e[r->n].val, sizeof r->e[0].val, "%s", val);
-	r->e[r->n].n = next;
-	r->n++;
-	pthread_mutex_unlock(&r->mu);
-	snprintf(out, cap, "%s-%u", kind, next);
+	(void)r;
+	for (p = (const unsigned char *)kind; *p; p++)
+		h = (h ^ *p) * 0x100000001b3ULL;
+	for (p = (const unsigned char *)val; *p; p++)
+		h = (h ^ (unsigned char)tolower(*p)) * 0x100000001b3ULL;
+	snprintf(out, cap, "%s-%08llx", kind, (unsigned long long)(h >> 32));
 }
 
 /* Replaces every occurrence of needle (case-insensitive) in text. */
@@ -118,7 +78,7 @@ void e53_redact_text(struct e53_redactor *r, char *text, size_t cap)
 			while (*end && isname(*end) && end - name < 64)
 				end++;
 			if (end == name || (*end != '/' && *end != '\\') || !strncmp(name, "USER-", 5) ||
-			    !strncmp(name, "Shared", 6)) {
+			    !strncmp(name, "Shared", 6) || !strncmp(name, "Users", 5) || !strncmp(name, "home", 4)) {
 				p = name;
 				continue;
 			}

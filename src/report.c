@@ -201,8 +201,10 @@ void e53_render_session_ndjson(const struct e53_session *s, struct e53_buf *b)
 		e53_buf_adds(b, ",\"history\":[");
 		for (i = 0; i < s->nhist; i++) {
 			e53_buf_adds(b, i ? ",{" : "{");
-			json_kv(b, "from", s->hist[i].from, false);
+			json_kv(b, "kind", s->hist[i].panic ? "panic" : "update", false);
+			json_kv(b, "from", s->hist[i].from, true);
 			json_kv(b, "to", s->hist[i].to, true);
+			json_kv(b, "process", s->hist[i].process, true);
 			json_kv(b, "when", s->hist[i].when, true);
 			json_kv(b, "source", s->hist[i].source, true);
 			e53_buf_adds(b, "}");
@@ -219,7 +221,7 @@ const char *e53_evidence_class_name(enum e53_ev_class c)
 		[E53_EC_SENSOR_UP] = "sensor-up", [E53_EC_SENSOR_RESET] = "sensor-reset",
 		[E53_EC_FDR_RECOVER] = "fdr-recover", [E53_EC_FDR_SERVICE] = "fdr-service",
 		[E53_EC_FACTORY_DATA] = "factory-data", [E53_EC_CODE] = "code",
-		[E53_EC_FDR_STEP] = "fdr-step", [E53_EC_FACE_ID] = "face-id", [E53_EC_IOREG] = "ioreg",
+		[E53_EC_FDR_STEP] = "fdr-step", [E53_EC_IOREG] = "ioreg",
 	};
 
 	return (unsigned)c < E53_EC__COUNT && n[c] ? n[c] : "other";
@@ -411,10 +413,18 @@ void e53_render_session_text(const struct e53_session *s, unsigned index, bool m
 	}
 	if (s->nhist) {
 		e53_buf_adds(b, md ? "\n### Update history\n\n" : "History:\n");
-		for (i = 0; i < s->nhist; i++)
-			e53_buf_addf(b, "%s%s -> %s%s%s (%s)\n", md ? "- " : "  ",
-				     s->hist[i].from[0] ? s->hist[i].from : "(fresh restore)", s->hist[i].to,
-				     s->hist[i].when[0] ? ", " : "", s->hist[i].when, s->hist[i].source);
+		for (i = 0; i < s->nhist; i++) {
+			const struct e53_history *h = &s->hist[i];
+
+			if (h->panic)
+				e53_buf_addf(b, "%skernel panic%s%s%s%s (%s)\n", md ? "- " : "  ",
+					     h->process[0] ? " in " : "", h->process, h->when[0] ? ", " : "", h->when,
+					     h->source);
+			else
+				e53_buf_addf(b, "%s%s -> %s%s%s (%s)\n", md ? "- " : "  ",
+					     h->from[0] ? h->from : "(fresh restore)", h->to, h->when[0] ? ", " : "",
+					     h->when, h->source);
+		}
 	}
 	if (s->nactions) {
 		e53_buf_adds(b, md ? "\n### Next steps\n\n" : "Next steps:\n");

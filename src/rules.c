@@ -877,6 +877,15 @@ void e53_matcher_free(struct e53_matcher **pm)
 	*pm = NULL;
 }
 
+/* A new candidate generation; stamps are cleared when the counter wraps. */
+static void next_gen(struct e53_matcher *m)
+{
+	if (++m->gen == 0) {
+		memset(m->seen, 0, (m->rs->n + 1) * sizeof *m->seen);
+		m->gen = 1;
+	}
+}
+
 static int cmp_u32(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -892,24 +901,32 @@ unsigned e53_match_line(struct e53_matcher *m, const char *line, size_t len,
 	uint32_t i;
 
 	m->lines++;
-	if (++m->gen == 0) {
-		memset(m->seen, 0, (rs->n + 1) * sizeof *m->seen);
-		m->gen = 1;
-	}
+	next_gen(m);
 	m->ncand = 0;
-	ac_scan(rs, m, line, len);
-	if (!m->ncand && !rs->nalways)
-		return 0;
-	if (m->ncand) {
-		/* a progress-bar redraw: only the text after the last CR counts */
+	if (rs->nalways) {
+		/* rules without literals see the same text as the others */
 		const char *cr = memrchr(line, '\r', len);
 
 		if (cr) {
 			len -= (size_t)(cr + 1 - line);
 			line = cr + 1;
-			m->gen++;
-			m->ncand = 0;
-			ac_scan(rs, m, line, len);
+		}
+		ac_scan(rs, m, line, len);
+	} else {
+		ac_scan(rs, m, line, len);
+		if (!m->ncand)
+			return 0;
+		{
+			/* a progress-bar redraw: only the text after the last CR counts */
+			const char *cr = memrchr(line, '\r', len);
+
+			if (cr) {
+				len -= (size_t)(cr + 1 - line);
+				line = cr + 1;
+				next_gen(m);
+				m->ncand = 0;
+				ac_scan(rs, m, line, len);
+			}
 		}
 	}
 	for (i = 0; i < rs->nalways; i++)

@@ -54,6 +54,7 @@ struct e53_builder {
 	struct e53_session *cur;
 	unsigned seq;
 	enum e53_family forced;
+	enum e53_family stream_family; /* the host family seen in this stream */
 	/* stream state */
 	enum embed embed;
 	bool embed_previous;
@@ -63,6 +64,7 @@ struct e53_builder {
 	char tag[24];
 	enum tagmode tagmode;
 	bool in_embed;
+	struct e53_session *line_sess; /* where this line's earlier events went */
 };
 
 static bool isdig(char c)
@@ -302,6 +304,8 @@ static void emit_ready(struct e53_builder *b, bool all)
 		b->nopen--;
 		if (b->cur == s)
 			b->cur = NULL;
+		if (b->line_sess == s)
+			b->line_sess = NULL;
 		e53_finalize(s);
 		e53_diagnose(s);
 		b->fn(b->ctx, s);
@@ -332,6 +336,7 @@ void e53_builder_begin(struct e53_builder *b, const char *path, const char *memb
 	b->embed = EMB_NONE;
 	b->embed_previous = false;
 	b->lineno = 0;
+	b->stream_family = E53_FAM_NONE;
 }
 
 static struct e53_session *new_session(struct e53_builder *b);
@@ -340,6 +345,8 @@ static void finish_session(struct e53_builder *b, struct e53_session *s)
 {
 	unsigned i;
 
+	if (b->line_sess == s)
+		b->line_sess = NULL;
 	for (i = 0; i < b->nopen; i++)
 		if (b->open[i] == s)
 			b->finished[i] = true;
@@ -394,7 +401,7 @@ static struct e53_session *new_session(struct e53_builder *b)
 	s->sensor_enumerated = -1;
 	s->seq = b->seq++;
 	s->outcome = E53_OUT_INCOMPLETE;
-	s->family = b->forced;
+	s->family = b->forced != E53_FAM_NONE ? b->forced : b->stream_family;
 	b->open[b->nopen] = s;
 	b->finished[b->nopen] = false;
 	b->nopen++;
@@ -458,6 +465,7 @@ void e53_builder_line(struct e53_builder *b, const char *line, size_t len, uint6
 			b->finished[i] = true;
 		b->cur = NULL;
 		b->embed = EMB_NONE;
+		b->stream_family = E53_FAM_NONE;
 		emit_ready(b, false);
 		return;
 	}
@@ -474,6 +482,7 @@ void e53_builder_line(struct e53_builder *b, const char *line, size_t len, uint6
 		break;
 	}
 	b->in_embed = b->embed != EMB_NONE;
+	b->line_sess = NULL;
 	b->tag[0] = '\0';
 	b->tagmode = TAG_NONE;
 	if (b->shape == SH_MOBILE || b->shape == SH_ITUNES || b->shape == SH_OTHER)
@@ -570,17 +579,22 @@ static struct e53_session *target(struct e53_builder *b, const struct e53_event 
 		goto fresh;
 	if (b->in_embed)
 		return s;
-	if (ev->kind == E53_EV_START && s->content && !s->ntags)
+	if (ev->kind == E53_EV_START && s->content &&
+	    (!s->ntags || s->terminated || s->saw_failure || s->saw_success))
 		goto fresh;
 	if (is_device_identity(ev) && identity_conflict(s, ev))
 		goto fresh;
 	if (s->terminated) {
+		/* the other events of a line whose result went to s */
+		if (b->line_sess == s && ev->kind != E53_EV_START)
+			return s;
 		switch (ev->kind) {
 		case E53_EV_OUTCOME: case E53_EV_END: case E53_EV_UNEMBED: case E53_EV_EMBED:
 		case E53_EV_EVIDENCE: case E53_EV_STEP:
 			return s;
 		case E53_EV_IDENTITY:
-			if (!is_device_identity(ev))
+			/* `Found device in ... mode` after a finished attempt: a retry */
+			if (!is_device_identity(ev) && !ev->f[E53_F_MODE].p)
 				return s;
 			goto fresh;
 		default:
@@ -651,17 +665,23 @@ static const char *vocab_subsystem(const char *p, size_t n)
 	return "other";
 }
 
-static void set_code(struct e53_session *s, long code, int rank)
+/* rank orders the sources of a code (a final status line outranks a step);
+ * final says it comes from a result line rather than a failed step. */
+static void set_code(struct e53_session *s, long code, int rank, bool final)
 {
+	/* -1 is Apple's generic failure, not code 1; other negatives are
+	 * tools printing -AMRError */
+	if (code == -1 || code == 0)
+		return;
 	if (code < 0)
 		code = -code;
-	if (code == 0)
-		return;
 	if (!s->has_code || rank > s->code_rank) {
 		s->has_code = true;
 		s->code = code;
 		s->code_rank = rank;
 	}
+	if (final && code == s->code)
+		s->final_code = true;
 }
 
 static enum e53_ev_class class_by_name(const struct e53_slice *f)
@@ -729,13 +749,17 @@ void e53_session_add_evidence(struct e53_session *s, enum e53_ev_class cls, uint
 		len = sizeof e->text - 1;
 	memcpy(e->text, text, len);
 	e->text[len] = '\0';
-	/* keep the list in line order within a member */
-	while (e > s->ev && e[-1].line > e->line && !strcmp(e[-1].member, e->member)) {
-		struct e53_evidence t = e[-1];
+	/* keep the list in line order within each member */
+	for (i = 1; i < s->nev; i++) {
+		unsigned j = i;
 
-		e[-1] = *e;
-		*e = t;
-		e--;
+		while (j > 0 && !strcmp(s->ev[j - 1].member, s->ev[j].member) && s->ev[j - 1].line > s->ev[j].line) {
+			struct e53_evidence t = s->ev[j - 1];
+
+			s->ev[j - 1] = s->ev[j];
+			s->ev[j] = t;
+			j--;
+		}
 	}
 }
 
@@ -802,7 +826,7 @@ static void on_step(struct e53_builder *b, struct e53_session *s, const struct e
 		st->line = ev->line;
 		s->saw_failure = true;
 		if (has_code)
-			set_code(s, code, b->in_embed || s->family == E53_FAM_RESTORED ? 3 : 5);
+			set_code(s, code, b->in_embed || s->family == E53_FAM_RESTORED ? 3 : 5, false);
 		if (is_fdr_step(id))
 			e53_session_add_evidence(s, E53_EC_FDR_STEP, ev->line, b->member, ev->rule,
 						 ev->text, ev->text_len, true, false);
@@ -958,19 +982,19 @@ static void on_outcome(struct e53_builder *b, struct e53_session *s, const struc
 			s->saw_success = true;
 		} else {
 			failed = true;
-			set_code(s, v, rank);
+			set_code(s, v, rank, true);
 		}
 	}
 	if (f[E53_F_TSS].p && e53_parse_long(f[E53_F_TSS].p, f[E53_F_TSS].n, &v) && v > 0 && v < 900) {
 		failed = true;
-		set_code(s, 3100 + v, rank - 1);
+		set_code(s, 3100 + v, rank - 1, true);
 	}
 	if (f[E53_F_HEXCODE].p) {
 		uint64_t h;
 
 		if (parse_hex(f[E53_F_HEXCODE].p, f[E53_F_HEXCODE].n, &h) && h && h < 100000) {
 			failed = true;
-			set_code(s, (long)h, rank - 2);
+			set_code(s, (long)h, rank - 2, true);
 		}
 	}
 	if (f[E53_F_STATUSMSG].p) {
@@ -981,10 +1005,9 @@ static void on_outcome(struct e53_builder *b, struct e53_session *s, const struc
 			s->saw_success = true;
 		} else if (m) {
 			failed = true;
-			/* 50 and 51 share one text: a device step may tell them apart */
-			set_code(s, m->status == -1 ? 1 : m->status, m->status == 50 ? rank - 3 : rank);
-			if (m->status == -1)
-				s->code = -1, s->code_rank = rank;
+			/* 50 and 51 share one text: a device step may tell them apart;
+			 * -1 (Verification Error) is a failure without a code */
+			set_code(s, m->status, m->status == 50 ? rank - 3 : rank, true);
 		} else {
 			failed = true;
 		}
@@ -1059,15 +1082,29 @@ void e53_builder_event(struct e53_builder *b, const struct e53_event *ev)
 	s = target(b, ev);
 	if (!s)
 		return;
+	b->line_sess = s;
 	if (b->lineno > s->last_line)
 		s->last_line = b->lineno;
 	set_family(s, shape_family(b));
+	if (!b->in_embed && s->family != E53_FAM_NONE && s->family != E53_FAM_SYSDIAGNOSE)
+		b->stream_family = s->family;
 	if (ev->kind != E53_EV_IDENTITY && ev->kind != E53_EV_START && ev->kind != E53_EV_TAG)
 		s->content = true;
 	switch (ev->kind) {
 	case E53_EV_START:
-		if (ev->f[E53_F_FAMILY].p && !b->in_embed)
-			set_family(s, family_by_name(ev->f[E53_F_FAMILY].p, ev->f[E53_F_FAMILY].n));
+		if (ev->f[E53_F_FAMILY].p && !b->in_embed) {
+			enum e53_family f = family_by_name(ev->f[E53_F_FAMILY].p, ev->f[E53_F_FAMILY].n);
+
+			/* a start marker names the tool of a session not yet under way
+			 * (the stream's earlier family was only a guess for it) */
+			if (!s->content && f != E53_FAM_NONE && s->family != E53_FAM_SYSDIAGNOSE &&
+			    !(s->family == E53_FAM_MOBILERESTORE && f == E53_FAM_ITUNES))
+				s->family = f;
+			else
+				set_family(s, f);
+			if (s->family != E53_FAM_SYSDIAGNOSE)
+				b->stream_family = s->family;
+		}
 		break;
 	case E53_EV_END:
 		if (ev->f[E53_F_STATUS].p) {

@@ -38,7 +38,8 @@ struct ips {
 
 struct root {
 	char prefix[512];        /* path of the root ("" for a folder input's own root) */
-	char origin[512];        /* o->path of its members, for folders */
+	char origin[512];        /* o->path of its members: the archive, or a file */
+	bool archived;           /* origin is an archive holding the root */
 	bool in_progress;
 	bool warned;
 	char serial[32], udid[48], product_type[24], hw_model[20];
@@ -52,7 +53,7 @@ struct root {
 	unsigned nhist;
 	struct ips ips[MAX_IPS];
 	unsigned nips;
-	struct { char when[40]; char process[64]; } panics[MAX_PANICS];
+	struct { char when[40]; char process[32]; } panics[MAX_PANICS];
 	unsigned npanics;
 };
 
@@ -64,6 +65,7 @@ struct e53_sysdiag {
 	struct root *cur;
 	enum member_kind kind;
 	char member[512];
+	char loc[1100];          /* "archive:member" or the file, for messages */
 	struct e53_lines lines;  /* for the line-oriented identity files */
 	struct e53_buf blob;     /* plists and panic reports */
 	bool blob_over;
@@ -205,7 +207,8 @@ static bool is_in_progress(const char *root)
 	       !strncmp(root, "IN_PROGRESS_sysdiagnose", 23);
 }
 
-static struct root *get_root(struct e53_sysdiag *sd, const char *prefix, const char *origin)
+static struct root *get_root(struct e53_sysdiag *sd, const char *prefix, const char *origin,
+			     bool archived)
 {
 	unsigned i;
 	struct root *r;
@@ -219,6 +222,7 @@ static struct root *get_root(struct e53_sysdiag *sd, const char *prefix, const c
 	memset(r, 0, sizeof *r);
 	snprintf(r->prefix, sizeof r->prefix, "%s", prefix);
 	snprintf(r->origin, sizeof r->origin, "%s", origin);
+	r->archived = archived;
 	r->in_progress = is_in_progress(prefix);
 	return r;
 }
@@ -232,7 +236,7 @@ bool e53_sysdiag_want(struct e53_sysdiag *sd, const struct e53_origin *o)
 
 	if (k == MK_NONE && !below)
 		return true;
-	r = get_root(sd, root, o->path);
+	r = get_root(sd, root, o->path, o->member != NULL);
 	if (r && r->in_progress) {
 		if (!r->warned) {
 			char loc[1100];
@@ -258,11 +262,12 @@ bool e53_sysdiag_member_begin(struct e53_sysdiag *sd, const struct e53_origin *o
 	sd->cur = NULL;
 	if (k == MK_NONE)
 		return false;
-	sd->cur = get_root(sd, root, o->path);
+	sd->cur = get_root(sd, root, o->path, o->member != NULL);
 	if (!sd->cur || sd->cur->in_progress)
 		return false;
 	sd->kind = k;
 	snprintf(sd->member, sizeof sd->member, "%s", full_name(o));
+	snprintf(sd->loc, sizeof sd->loc, "%s%s%s", o->path, o->member ? ":" : "", o->member ? o->member : "");
 	sd->in_startup = false;
 	sd->remotectl_done = false;
 	e53_buf_reset(&sd->blob);
@@ -545,7 +550,7 @@ bool e53_sysdiag_data(struct e53_sysdiag *sd, const char *p, size_t n)
 			e53_buf_add(&sd->blob, p, n);
 		} else if (!sd->blob_over) {
 			sd->blob_over = true;
-			warnf(sd, "%s: larger than the property-list cap (--max-plist-bytes); not read%s", sd->member, NULL);
+			warnf(sd, "%s: larger than the property-list cap (--max-plist-bytes); not read%s", sd->loc, NULL);
 		}
 		return true;
 	case MK_SDLOG:
@@ -841,7 +846,7 @@ static void read_panic(struct e53_sysdiag *sd)
 		}
 	}
 	snprintf(r->panics[r->npanics].when, sizeof r->panics[0].when, "%s", when);
-	snprintf(r->panics[r->npanics].process, sizeof r->panics[0].process, "%s", proc[0] ? proc : "kernel");
+	snprintf(r->panics[r->npanics].process, sizeof r->panics[0].process, "%s", proc);
 	r->npanics++;
 }
 
@@ -859,7 +864,7 @@ bool e53_sysdiag_member_end(struct e53_sysdiag *sd, struct e53_builder *b)
 
 		if (e53_plist_strings(sd->blob.data ? sd->blob.data : "", sd->blob.len, sd->lim, kv, 32, &n,
 				      msg, sizeof msg)) {
-			warnf(sd, "%s: %s", sd->member, msg);
+			warnf(sd, "%s: %s", sd->loc, msg);
 		} else {
 			for (i = 0; i < n; i++) {
 				if (!strcmp(kv[i].key, "ProductBuildVersion"))
@@ -885,9 +890,16 @@ void e53_sysdiag_finish(struct e53_sysdiag *sd, struct e53_builder *b)
 	for (i = 0; i < sd->nroots; i++) {
 		struct root *r = &sd->roots[i];
 
-		if (!r->in_progress && !r->nips && (r->product_type[0] || r->build[0]))
+		if (!r->in_progress && !r->nips && (r->product_type[0] || r->build[0])) {
+			char loc[1100];
+
+			if (r->archived)
+				snprintf(loc, sizeof loc, "%s:%s", r->origin, r->prefix);
+			else
+				snprintf(loc, sizeof loc, "%s", r->prefix[0] ? r->prefix : r->origin);
 			warnf(sd, "%s: sysdiagnose holds no OTAUpdate report: no failed update recorded on this device%s",
-			      r->prefix[0] ? r->prefix : r->origin, NULL);
+			      loc, NULL);
+		}
 	}
 	e53_builder_set_family(b, E53_FAM_NONE);
 	e53_builder_release(b);
@@ -948,6 +960,7 @@ void e53_sysdiag_apply(struct e53_sysdiag *sd, struct e53_session *s)
 			s->has_code = true;
 			s->code = ip->restore_error < 0 ? -ip->restore_error : ip->restore_error;
 			s->code_rank = 20;
+			s->final_code = true;
 			s->saw_failure = true;
 		} else if (ip->has_error) {
 			s->saw_success = true;
@@ -964,7 +977,8 @@ void e53_sysdiag_apply(struct e53_sysdiag *sd, struct e53_session *s)
 		struct e53_history *h = &s->hist[s->nhist++];
 
 		memset(h, 0, sizeof *h);
-		snprintf(h->to, sizeof h->to, "panic: %.16s", r->panics[i].process);
+		h->panic = true;
+		snprintf(h->process, sizeof h->process, "%s", r->panics[i].process);
 		snprintf(h->when, sizeof h->when, "%s", r->panics[i].when);
 		snprintf(h->source, sizeof h->source, "panic report");
 	}

@@ -22,7 +22,8 @@
  *   t_feed_free(&f);
  *
  * The collector deep-copies each finished session (the builder frees it
- * after the callback) and re-points its actions[] at the copy's buffers.
+ * after the callback) into a fixed array and re-points its actions[] at the
+ * copy's buffers; copy a session out with t_session_copy, not by value.
  * Everything is static so each test file can include it alone. */
 #ifndef ERR53_EVENTUTIL_H
 #define ERR53_EVENTUTIL_H
@@ -110,9 +111,13 @@ static inline struct e53_event evr(enum e53_event_kind kind, const char *rule, u
 
 /* ---- collecting sessions ------------------------------------------------ */
 
+/* Room for T_MAX_SESSIONS sessions, allocated once: a copy's actions[]
+ * point into its own action_buf, so the array must never move. */
+#define T_MAX_SESSIONS 64
+
 struct t_sessions {
 	struct e53_session *v;
-	size_t n, alloc;
+	size_t n;
 };
 
 static inline void t_collect(void *ctx, struct e53_session *s)
@@ -121,11 +126,11 @@ static inline void t_collect(void *ctx, struct e53_session *s)
 	struct e53_session *d;
 	unsigned i;
 
-	if (c->n == c->alloc) {
-		c->alloc = c->alloc ? c->alloc * 2 : 4;
-		c->v = realloc(c->v, c->alloc * sizeof c->v[0]);
+	if (!c->v) {
+		c->v = calloc(T_MAX_SESSIONS, sizeof c->v[0]);
 		cr_assert_not_null(c->v, "out of memory");
 	}
+	cr_assert_lt(c->n, T_MAX_SESSIONS, "more than %d sessions", T_MAX_SESSIONS);
 	d = &c->v[c->n++];
 	memcpy(d, s, sizeof *d);
 	/* actions point into the session's own buffers: follow the copy */
@@ -199,6 +204,18 @@ static inline void t_feed_free(struct t_feed *f)
 	e53_builder_free(&f->b);
 	free(f->out.v);
 	memset(f, 0, sizeof *f);
+}
+
+/* *dst = *src with dst's actions[] pointing into dst's own buffers. */
+static inline void t_session_copy(struct e53_session *dst, const struct e53_session *src)
+{
+	unsigned i;
+
+	memcpy(dst, src, sizeof *dst);
+	for (i = 0; i < dst->nactions && i < E53_MAX_ACTIONS; i++)
+		if (src->actions[i] >= &src->action_buf[0][0] &&
+		    src->actions[i] < &src->action_buf[0][0] + sizeof src->action_buf)
+			dst->actions[i] = &dst->action_buf[0][0] + (src->actions[i] - &src->action_buf[0][0]);
 }
 
 /* ---- looking into sessions ---------------------------------------------- */

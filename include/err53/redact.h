@@ -11,7 +11,7 @@ struct e53_redactor;
 struct e53_redactor *e53_redactor_new(void);
 void e53_redactor_free(struct e53_redactor **r);
 /* The placeholder for a value of a kind ("SERIAL", "ECID", "UDID", "IMEI",
- * "USER"), e.g. "SERIAL-1"; written to out. */
+ * "USER"), e.g. "SERIAL-1a2b3c4d" (a hash of the value); written to out. */
 void e53_redact_value(struct e53_redactor *r, const char *kind, const char *val, char *out,
 		      size_t cap);
 /* Rewrites a session's identifiers, source path and evidence texts. */

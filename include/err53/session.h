@@ -29,7 +29,7 @@ enum e53_stage_outcome { E53_ST_UNKNOWN, E53_ST_OK, E53_ST_FAILED };
 enum e53_ev_class {
 	E53_EC_NONE, E53_EC_BIOMETRIC, E53_EC_CABLE, E53_EC_SENSOR_UP, E53_EC_SENSOR_RESET,
 	E53_EC_FDR_RECOVER, E53_EC_FDR_SERVICE, E53_EC_FACTORY_DATA, E53_EC_CODE,
-	E53_EC_FDR_STEP, E53_EC_FACE_ID, E53_EC_IOREG, E53_EC__COUNT
+	E53_EC_FDR_STEP, E53_EC_IOREG, E53_EC__COUNT
 };
 
 struct e53_stage {
@@ -52,8 +52,10 @@ struct e53_evidence {
 	bool previous;           /* from an earlier attempt's log */
 };
 
-struct e53_history {             /* sysdiagnose update history */
+struct e53_history {             /* sysdiagnose update history and panics */
 	char from[24], to[24], when[40], source[24];
+	char process[32];        /* panics: the process named in the panic */
+	bool panic;
 };
 
 struct e53_session {
@@ -75,6 +77,7 @@ struct e53_session {
 	bool has_code;
 	long code;
 	int code_rank;
+	bool final_code;         /* the code comes from a result line, not a step */
 	bool saw_failure, saw_success;
 	char status_text[96];
 	/* timeline */
