@@ -80,7 +80,8 @@ int main(int argc, char **argv)
 			}
 			if (d)
 				closedir(d);
-			qsort(names, n, sizeof *names, cmp);
+			if (n)
+				qsort(names, n, sizeof *names, cmp);
 			for (k = 0; k < n; k++) {
 				bad |= run_file(names[k]);
 				count++;

@@ -458,11 +458,19 @@ void e53_render_summary(const struct e53_options *opt, const struct e53_result *
 		return;
 	}
 	if (t->n_rows > 1) {
+		int ws = 6, wd = 6;
+
+		for (i = 0; i < t->n_rows; i++) {
+			int l1 = (int)strlen(t->rows[i].source), l2 = (int)strlen(t->rows[i].device);
+
+			ws = l1 > ws ? (l1 > 70 ? 70 : l1) : ws;
+			wd = l2 > wd ? (l2 > 30 ? 30 : l2) : wd;
+		}
 		if (md) {
 			e53_buf_adds(b, "## Summary\n\n| source | device | outcome | code | verdict |\n|---|---|---|---|---|\n");
 		} else {
 			e53_buf_adds(b, "Summary:\n");
-			e53_buf_addf(b, "  %-44s %-24s %-10s %-5s %s\n", "source", "device", "outcome", "code", "verdict");
+			e53_buf_addf(b, "  %-*s  %-*s  %-10s %-5s %s\n", ws, "source", wd, "device", "outcome", "code", "verdict");
 		}
 		for (i = 0; i < t->n_rows; i++) {
 			const struct e53_row *r = &t->rows[i];
@@ -474,7 +482,7 @@ void e53_render_summary(const struct e53_options *opt, const struct e53_result *
 				e53_buf_addf(b, "| `%s` | %s | %s | %s | %s |\n", r->source, r->device,
 					     e53_outcome_name(r->outcome), code, e53_verdict_name(r->verdict));
 			else
-				e53_buf_addf(b, "  %-44s %-24s %-10s %-5s %s\n", r->source, r->device,
+				e53_buf_addf(b, "  %-*s  %-*s  %-10s %-5s %s\n", ws, r->source, wd, r->device,
 					     e53_outcome_name(r->outcome), code, e53_verdict_name(r->verdict));
 		}
 		if (t->rows_dropped)

@@ -80,11 +80,22 @@ const char *e53_session_last_stage(const struct e53_session *s)
 {
 	unsigned i;
 
-	/* where the restore stopped: the failed stage if there is one */
-	if (s->outcome == E53_OUT_FAILURE)
-		for (i = s->nstages; i-- > 0;)
-			if (s->stages[i].outcome == E53_ST_FAILED)
+	/* where the restore stopped: the last failed stage, preferring a leaf
+	 * with a subsystem over an enclosing step such as perform_restore_installing */
+	if (s->outcome == E53_OUT_FAILURE) {
+		const char *any = NULL;
+
+		for (i = s->nstages; i-- > 0;) {
+			if (s->stages[i].outcome != E53_ST_FAILED)
+				continue;
+			if (strcmp(s->stages[i].subsystem, "other"))
 				return s->stages[i].name;
+			if (!any)
+				any = s->stages[i].name;
+		}
+		if (any)
+			return any;
+	}
 	return s->nstages ? s->stages[s->nstages - 1].name : NULL;
 }
 
@@ -214,6 +225,19 @@ void e53_render_session_ndjson(const struct e53_session *s, struct e53_buf *b)
 	e53_buf_adds(b, "}\n");
 }
 
+/* Whether an evidence line is of the kind its session's verdict rests on. */
+bool e53_evidence_decides(const struct e53_session *s, const struct e53_evidence *e)
+{
+	switch (s->verdict) {
+	case E53_V_BIOMETRIC: return e->cls == E53_EC_BIOMETRIC;
+	case E53_V_CABLE: return e->cls == E53_EC_CABLE || e->cls == E53_EC_SENSOR_RESET || e->cls == E53_EC_IOREG;
+	case E53_V_FDR_SERVICE: return e->cls == E53_EC_FDR_SERVICE;
+	case E53_V_FACTORY_DATA: return e->cls == E53_EC_FACTORY_DATA;
+	case E53_V_UNDETERMINED: return e->cls == E53_EC_CODE || e->cls == E53_EC_FDR_STEP;
+	default: return false;
+	}
+}
+
 const char *e53_evidence_class_name(enum e53_ev_class c)
 {
 	static const char *const n[E53_EC__COUNT] = {
@@ -317,28 +341,38 @@ static void timeline(const struct e53_session *s, struct e53_buf *b, bool md, bo
 	unsigned i, shown = 0;
 	const unsigned head = 3, tail = 9;
 
+	if (md && s->nstages)
+		e53_buf_adds(b, "| stage | subsystem | outcome | line |\n|---|---|---|---|\n");
 	for (i = 0; i < s->nstages; i++) {
 		const struct e53_stage *st = &s->stages[i];
+		const char *o = st->outcome == E53_ST_FAILED ? "FAILED" : stage_outcome_name(st->outcome);
 
 		if (s->nstages > head + tail && i == head) {
-			e53_buf_addf(b, "%s  ... (%u more)\n", md ? "-" : "", s->nstages - head - tail + s->stages_dropped);
+			unsigned more = s->nstages - head - tail + s->stages_dropped;
+
+			if (md)
+				e53_buf_addf(b, "| ... %u more | | | |\n", more);
+			else
+				e53_buf_addf(b, "  ... (%u more)\n", more);
 			i = s->nstages - tail - 1;
 			continue;
 		}
-		if (md)
-			e53_buf_adds(b, "- ");
-		else
-			e53_buf_adds(b, "  ");
-		e53_buf_addf(b, "%-34s %-14s ", st->name, st->subsystem);
-		if (st->outcome == E53_ST_FAILED)
-			e53_buf_addf(b, "%sFAILED%s", col(color, C_RED C_BOLD), col(color, C_OFF));
-		else
-			e53_buf_adds(b, stage_outcome_name(st->outcome));
-		e53_buf_addf(b, "  (line %llu)\n", (unsigned long long)st->line);
+		if (md) {
+			e53_buf_addf(b, "| %s | %s | %s%s%s | %llu |\n", st->name, st->subsystem,
+				     st->outcome == E53_ST_FAILED ? "**" : "", o, st->outcome == E53_ST_FAILED ? "**" : "",
+				     (unsigned long long)st->line);
+		} else {
+			e53_buf_addf(b, "  %-34s %-14s ", st->name, st->subsystem);
+			if (st->outcome == E53_ST_FAILED)
+				e53_buf_addf(b, "%s%s%s", col(color, C_RED C_BOLD), o, col(color, C_OFF));
+			else
+				e53_buf_adds(b, o);
+			e53_buf_addf(b, "  (line %llu)\n", (unsigned long long)st->line);
+		}
 		shown++;
 	}
 	if (!shown)
-		e53_buf_addf(b, "%s  (no stage lines in the log)\n", md ? "-" : "");
+		e53_buf_adds(b, md ? "(no stage lines in the log)\n" : "  (no stage lines in the log)\n");
 }
 
 void e53_render_session_text(const struct e53_session *s, unsigned index, bool md, bool color,
@@ -348,14 +382,15 @@ void e53_render_session_text(const struct e53_session *s, unsigned index, bool m
 	char line[512], src[1100];
 	const char *cat = e53_session_category(s);
 	const char *last = e53_session_last_stage(s);
-	unsigned i, n = 0;
+	unsigned i, n = 0, pass;
 
 	source_name(s, src, sizeof src);
+	(void)index;
 	if (md)
-		e53_buf_addf(b, "## Restore session %u: `%s` (lines %llu-%llu)\n\n", index, src,
+		e53_buf_addf(b, "## Restore: `%s` (lines %llu-%llu)\n\n", src,
 			     (unsigned long long)s->first_line, (unsigned long long)s->last_line);
 	else
-		e53_buf_addf(b, "%s== Restore session %u: %s (lines %llu-%llu) ==%s\n", col(color, C_BOLD), index,
+		e53_buf_addf(b, "%s== Restore: %s (lines %llu-%llu) ==%s\n", col(color, C_BOLD),
 			     src, (unsigned long long)s->first_line, (unsigned long long)s->last_line,
 			     col(color, C_OFF));
 	device_line(s, line, sizeof line);
@@ -383,8 +418,10 @@ void e53_render_session_text(const struct e53_session *s, unsigned index, bool m
 		e53_buf_addf(b, md ? "- **Outcome:** %s\n" : "Outcome:    %s\n",
 			     "incomplete: the log ends before the restore finished or failed");
 	}
-	if (last)
+	if (last && s->outcome != E53_OUT_SUCCESS)
 		e53_buf_addf(b, md ? "- **Stopped at:** %s\n" : "Stopped at: %s\n", last);
+	else if (last)
+		e53_buf_addf(b, md ? "- **Last stage:** %s\n" : "Last stage: %s\n", last);
 	e53_buf_adds(b, md ? "\n### Stages\n\n" : "Stages:\n");
 	timeline(s, b, md, color && !md);
 	if (s->verdict == E53_V_NOT_ERROR53) {
@@ -396,15 +433,18 @@ void e53_render_session_text(const struct e53_session *s, unsigned index, bool m
 			     md ? (s->confidence ? s->confidence : "none") : e53_verdict_name(s->verdict),
 			     md ? (s->why ? s->why : "") : col(color, C_OFF),
 			     md ? "" : (s->confidence ? s->confidence : "none"), md ? "" : (s->why ? s->why : ""));
-		e53_buf_adds(b, md ? "Evidence:\n\n```\n" : "Evidence:\n");
-		for (i = 0; i < s->nev; i++) {
-			const struct e53_evidence *e = &s->ev[i];
+		e53_buf_adds(b, md ? "Evidence (the deciding lines first):\n\n```\n" : "Evidence (the deciding lines first):\n");
+		/* two passes: the lines of the verdict's own kind, then the rest */
+		for (pass = 0; pass < 2; pass++) {
+			for (i = 0; i < s->nev; i++) {
+				const struct e53_evidence *e = &s->ev[i];
 
-			if (e->previous)
-				continue;
-			e53_buf_addf(b, "%s%s%s%s:%llu: [%s] %s\n", md ? "" : "  ", s->path, e->member[0] ? ":" : "",
-				     e->member, (unsigned long long)e->line, e53_evidence_class_name(e->cls), e->text);
-			n++;
+				if (e->previous || (e53_evidence_decides(s, e) != (pass == 0)))
+					continue;
+				e53_buf_addf(b, "%s%s%s%s:%llu: [%s] %s\n", md ? "" : "  ", s->path, e->member[0] ? ":" : "",
+					     e->member, (unsigned long long)e->line, e53_evidence_class_name(e->cls), e->text);
+				n++;
+			}
 		}
 		if (!n)
 			e53_buf_addf(b, "%s(no line in the log)\n", md ? "" : "  ");

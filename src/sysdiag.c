@@ -71,7 +71,7 @@ struct e53_sysdiag {
 	bool blob_over;
 	bool in_startup;         /* inside the mobileactivationd startup block */
 	bool remotectl_done;     /* past the local device's block */
-	char warn[MAX_WARN][600];
+	char warn[MAX_WARN][1400];
 	unsigned nwarn, warn_read;
 };
 
@@ -954,7 +954,7 @@ void e53_sysdiag_apply(struct e53_sysdiag *sd, struct e53_session *s)
 			snprintf(s->current_version, sizeof s->current_version, "%.*s",
 				 (int)strcspn(sp + 3, " ("), sp + 3);
 		if (ip->payload[0] && !s->target_build[0])
-			snprintf(s->target_build, sizeof s->target_build, "%s", ip->payload);
+			snprintf(s->target_build, sizeof s->target_build, "%.19s", ip->payload);
 		if (ip->has_error && ip->restore_error != 0) {
 			/* the report's restore_error is the result of the update */
 			s->has_code = true;
