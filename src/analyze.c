@@ -381,10 +381,16 @@ static e53_status run(struct e53_analyzer *an, const char *input, const void *me
 		sink_error(an, &o, E53_ETOOBIG, msg);
 	}
 	{
-		const char *w;
+		const struct e53_sysdiag_msg *m;
 
-		while ((w = e53_sysdiag_warning(an->sd)) != NULL)
-			e53_buf_addf(&an->res->msgs, "W %s\n", w);
+		while ((m = e53_sysdiag_message(an->sd)) != NULL) {
+			struct e53_origin o = { input, m->path, m->has_member ? m->member : NULL };
+
+			if (m->error)
+				sink_error(an, &o, E53_ECORRUPT, m->text);
+			else
+				sink_warning(an, &o, m->text);
+		}
 	}
 	an->res = NULL;
 	return st;

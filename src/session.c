@@ -48,8 +48,9 @@ struct e53_builder {
 	void *ctx;
 	char path[512];
 	char member[512];
-	struct e53_session *open[E53_MAX_OPEN];
-	bool finished[E53_MAX_OPEN];
+	struct e53_session *open[E53_MAX_HELD];
+	bool finished[E53_MAX_HELD];
+	bool held[E53_MAX_HELD];       /* waits for e53_builder_release */
 	unsigned nopen;
 	struct e53_session *cur;
 	unsigned seq;
@@ -294,13 +295,16 @@ struct e53_builder *e53_builder_new(e53_session_fn fn, void *ctx)
 	return b;
 }
 
+/* Hands finished sessions over in start order; all: the open ones too.
+ * A held session stops the queue (its archive is not read to the end). */
 static void emit_ready(struct e53_builder *b, bool all)
 {
-	while (b->nopen && (all || b->finished[0])) {
+	while (b->nopen && !b->held[0] && (all || b->finished[0])) {
 		struct e53_session *s = b->open[0];
 
 		memmove(b->open, b->open + 1, (b->nopen - 1) * sizeof b->open[0]);
 		memmove(b->finished, b->finished + 1, (b->nopen - 1) * sizeof b->finished[0]);
+		memmove(b->held, b->held + 1, (b->nopen - 1) * sizeof b->held[0]);
 		b->nopen--;
 		if (b->cur == s)
 			b->cur = NULL;
@@ -356,10 +360,14 @@ static void finish_session(struct e53_builder *b, struct e53_session *s)
 
 void e53_builder_end(struct e53_builder *b)
 {
+	unsigned i;
+
 	if (b->cur && b->lineno > b->cur->last_line)
 		b->cur->last_line = b->lineno;
-	if (b->forced == E53_FAM_NONE)
-		emit_ready(b, true);
+	for (i = 0; i < b->nopen; i++)
+		b->finished[i] = true;
+	b->cur = NULL;
+	emit_ready(b, false);
 	b->embed = EMB_NONE;
 }
 
@@ -373,13 +381,23 @@ void e53_builder_new_session(struct e53_builder *b)
 
 void e53_builder_hold(struct e53_builder *b)
 {
+	unsigned i;
+
+	for (i = 0; i < b->nopen; i++)
+		if (b->open[i] == b->cur)
+			b->held[i] = true;
 	if (b->cur)
 		finish_session(b, b->cur);
 	b->embed = EMB_NONE;
+	b->forced = E53_FAM_NONE;
 }
 
 void e53_builder_release(struct e53_builder *b)
 {
+	unsigned i;
+
+	for (i = 0; i < b->nopen; i++)
+		b->held[i] = false;
 	emit_ready(b, true);
 }
 
@@ -387,8 +405,24 @@ static struct e53_session *new_session(struct e53_builder *b)
 {
 	struct e53_session *s;
 
-	if (b->nopen == E53_MAX_OPEN) {
-		b->finished[0] = true;
+	/* bounded: the oldest goes out early.  Held sessions wait for their
+	 * archive's identity and may be up to E53_MAX_HELD; open ones in a
+	 * stream up to E53_MAX_OPEN. */
+	{
+		unsigned i, live = 0;
+
+		for (i = 0; i < b->nopen; i++)
+			live += !b->held[i] && !b->finished[i];
+		if (b->nopen == E53_MAX_HELD) {
+			b->held[0] = false;
+			b->finished[0] = true;
+		} else if (live >= E53_MAX_OPEN) {
+			for (i = 0; i < b->nopen; i++)
+				if (!b->held[i] && !b->finished[i]) {
+					b->finished[i] = true;
+					break;
+				}
+		}
 		emit_ready(b, false);
 	}
 	s = calloc(1, sizeof *s);
@@ -404,6 +438,7 @@ static struct e53_session *new_session(struct e53_builder *b)
 	s->family = b->forced != E53_FAM_NONE ? b->forced : b->stream_family;
 	b->open[b->nopen] = s;
 	b->finished[b->nopen] = false;
+	b->held[b->nopen] = false;
 	b->nopen++;
 	b->cur = s;
 	return s;

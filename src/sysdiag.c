@@ -17,8 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_ROOTS 4
-#define MAX_IPS 16
+#define MAX_ROOTS 16
+#define MAX_IPS E53_MAX_HELD
+#define MAX_PLIST_NODES 200000   /* objects a plist may expand to in libplist */
 #define MAX_WARN 8
 #define MAX_PANICS 8
 
@@ -40,11 +41,15 @@ struct root {
 	char prefix[512];        /* path of the root ("" for a folder input's own root) */
 	char origin[512];        /* o->path of its members: the archive, or a file */
 	bool archived;           /* origin is an archive holding the root */
+	bool full_warned;
 	bool in_progress;
 	bool warned;
 	char serial[32], udid[48], product_type[24], hw_model[20];
 	char build[20], version[20];
-	int id_rank;             /* which source gave the identity */
+	/* rank of the source of each identity field (remotectl 4,
+	 * SystemVersion 3, ioreg 2, logs 1); a later line of the same rank
+	 * replaces an earlier one, so the last boot in a log wins */
+	unsigned char rk_serial, rk_udid, rk_product, rk_hw, rk_build, rk_version;
 	bool devicetree_seen, mesa_node, ioservice_seen, bio_driver;
 	uint64_t mesa_line;
 	char mesa_text[200];
@@ -59,19 +64,22 @@ struct root {
 
 struct e53_sysdiag {
 	const struct e53_limits *lim;
-	struct root roots[MAX_ROOTS];
+	struct root *roots[MAX_ROOTS];
 	unsigned nroots;
+	bool roots_warned;
 	/* the member being read */
 	struct root *cur;
 	enum member_kind kind;
 	char member[512];
-	char loc[1100];          /* "archive:member" or the file, for messages */
+	char rel[512];           /* member, relative to the input for folders */
+	char path[512];          /* the file being read (an archive or a folder's file) */
+	bool has_member;
 	struct e53_lines lines;  /* for the line-oriented identity files */
 	struct e53_buf blob;     /* plists and panic reports */
 	bool blob_over;
 	bool in_startup;         /* inside the mobileactivationd startup block */
 	bool remotectl_done;     /* past the local device's block */
-	char warn[MAX_WARN][1400];
+	struct e53_sysdiag_msg msgs[MAX_WARN];
 	unsigned nwarn, warn_read;
 };
 
@@ -98,17 +106,26 @@ static const char *const root_dirs[] = {
 	"WiFi/", "Preferences/", "brctl/", "tailspindb/", "mobilebackup/", "spindump",
 };
 
-static void warnf(struct e53_sysdiag *sd, const char *fmt, const char *a, const char *b)
+/* A message about the archive; error: something was refused (exit 2). */
+static void note(struct e53_sysdiag *sd, bool error, const char *path, const char *member,
+		 const char *text)
 {
+	struct e53_sysdiag_msg *m;
+
 	if (sd->nwarn == MAX_WARN)
 		return;
-	snprintf(sd->warn[sd->nwarn++], sizeof sd->warn[0], fmt, a ? a : "", b ? b : "");
+	m = &sd->msgs[sd->nwarn++];
+	m->error = error;
+	snprintf(m->path, sizeof m->path, "%s", path ? path : "");
+	m->has_member = member != NULL;
+	snprintf(m->member, sizeof m->member, "%s", member ? member : "");
+	snprintf(m->text, sizeof m->text, "%s", text);
 }
 
-const char *e53_sysdiag_warning(struct e53_sysdiag *sd)
+const struct e53_sysdiag_msg *e53_sysdiag_message(struct e53_sysdiag *sd)
 {
 	if (sd->warn_read < sd->nwarn)
-		return sd->warn[sd->warn_read++];
+		return &sd->msgs[sd->warn_read++];
 	sd->nwarn = sd->warn_read = 0;
 	return NULL;
 }
@@ -130,12 +147,22 @@ struct e53_sysdiag *e53_sysdiag_new(const struct e53_limits *lim)
 	return sd;
 }
 
+static void free_roots(struct e53_sysdiag *sd)
+{
+	unsigned i;
+
+	for (i = 0; i < sd->nroots; i++)
+		free(sd->roots[i]);
+	sd->nroots = 0;
+}
+
 void e53_sysdiag_free(struct e53_sysdiag **psd)
 {
 	struct e53_sysdiag *sd = *psd;
 
 	if (!sd)
 		return;
+	free_roots(sd);
 	e53_lines_release(&sd->lines);
 	e53_buf_release(&sd->blob);
 	free(sd);
@@ -145,8 +172,8 @@ void e53_sysdiag_free(struct e53_sysdiag **psd)
 void e53_sysdiag_reset(struct e53_sysdiag *sd, const char *input)
 {
 	(void)input;
-	memset(sd->roots, 0, sizeof sd->roots);
-	sd->nroots = 0;
+	free_roots(sd);
+	sd->roots_warned = false;
 	sd->cur = NULL;
 	sd->kind = MK_NONE;
 	sd->nwarn = sd->warn_read = 0;
@@ -214,12 +241,23 @@ static struct root *get_root(struct e53_sysdiag *sd, const char *prefix, const c
 	struct root *r;
 
 	for (i = 0; i < sd->nroots; i++)
-		if (!strcmp(sd->roots[i].prefix, prefix))
-			return &sd->roots[i];
-	if (sd->nroots == MAX_ROOTS)
+		if (!strcmp(sd->roots[i]->prefix, prefix))
+			return sd->roots[i];
+	if (sd->nroots == MAX_ROOTS) {
+		if (!sd->roots_warned) {
+			char msg[160];
+
+			sd->roots_warned = true;
+			snprintf(msg, sizeof msg, "more than %d sysdiagnose trees in one input; the rest were skipped",
+				 MAX_ROOTS);
+			note(sd, true, origin, archived ? prefix : NULL, msg);
+		}
 		return NULL;
-	r = &sd->roots[sd->nroots++];
-	memset(r, 0, sizeof *r);
+	}
+	r = calloc(1, sizeof *r);
+	if (!r)
+		return NULL;
+	sd->roots[sd->nroots++] = r;
 	snprintf(r->prefix, sizeof r->prefix, "%s", prefix);
 	snprintf(r->origin, sizeof r->origin, "%s", origin);
 	r->archived = archived;
@@ -234,17 +272,35 @@ bool e53_sysdiag_want(struct e53_sysdiag *sd, const struct e53_origin *o)
 	enum member_kind k = classify(full_name(o), root, sizeof root, &below);
 	struct root *r;
 
+	const char *name = full_name(o);
+	const char *ip = strstr(name, "IN_PROGRESS_sysdiagnose");
+
+	if (ip && (ip == name || ip[-1] == '/') && strchr(ip, '/')) {
+		/* any file of an interrupted tree, known or not */
+		snprintf(root, sizeof root, "%.*s", (int)(strchr(ip, '/') + 1 - name), name);
+		k = MK_SDLOG;
+	}
 	if (k == MK_NONE && !below)
 		return true;
 	r = get_root(sd, root, o->path, o->member != NULL);
-	if (r && r->in_progress) {
+	if (!r)
+		return false;
+	if (r->in_progress) {
 		if (!r->warned) {
-			char loc[1100];
-
 			r->warned = true;
-			snprintf(loc, sizeof loc, "%s%s%s", o->member ? o->path : "", o->member ? ":" : "", root);
-			warnf(sd, "%s: an interrupted sysdiagnose (IN_PROGRESS_): its files may be cut anywhere; skipped",
-			      loc, NULL);
+			note(sd, false, o->member ? o->path : root, o->member ? root : NULL,
+			     "an interrupted sysdiagnose (IN_PROGRESS_): its files may be cut anywhere; skipped");
+		}
+		return false;
+	}
+	if (k == MK_OTA && r->nips >= MAX_IPS) {
+		if (!r->full_warned) {
+			char msg[160];
+
+			r->full_warned = true;
+			snprintf(msg, sizeof msg, "more than %d OTAUpdate reports in one sysdiagnose; the rest were skipped",
+				 MAX_IPS);
+			note(sd, true, o->path, o->member ? root : NULL, msg);
 		}
 		return false;
 	}
@@ -267,7 +323,22 @@ bool e53_sysdiag_member_begin(struct e53_sysdiag *sd, const struct e53_origin *o
 		return false;
 	sd->kind = k;
 	snprintf(sd->member, sizeof sd->member, "%s", full_name(o));
-	snprintf(sd->loc, sizeof sd->loc, "%s%s%s", o->path, o->member ? ":" : "", o->member ? o->member : "");
+	snprintf(sd->path, sizeof sd->path, "%s", o->path);
+	sd->has_member = o->member != NULL;
+	{
+		/* folders: name members relative to the input, as sessions do */
+		const char *rel = o->member;
+		size_t il = strlen(o->input);
+
+		if (!rel) {
+			rel = o->path;
+			if (!strncmp(rel, o->input, il))
+				rel += il;
+			while (*rel == '/')
+				rel++;
+		}
+		snprintf(sd->rel, sizeof sd->rel, "%s", rel);
+	}
 	sd->in_startup = false;
 	sd->remotectl_done = false;
 	e53_buf_reset(&sd->blob);
@@ -377,9 +448,12 @@ bool e53_sysdiag_line(struct e53_sysdiag *sd, const char *line, size_t len, uint
 	return true;
 }
 
-static void set_id(char *dst, size_t cap, const char *src, size_t n, bool over)
+/* Sets an identity field from a source of the given rank: a better source
+ * replaces a worse one, and a later line of the same source replaces an
+ * earlier one (the last boot of a log is the current system). */
+static void set_id(char *dst, size_t cap, unsigned char *have, unsigned rank, const char *src, size_t n)
 {
-	if (dst[0] && !over)
+	if (dst[0] && rank < *have)
 		return;
 	while (n && (src[n - 1] == ' ' || src[n - 1] == '\t' || src[n - 1] == '"' || src[n - 1] == '>'))
 		n--;
@@ -390,6 +464,24 @@ static void set_id(char *dst, size_t cap, const char *src, size_t n, bool over)
 	if (!n)
 		return;
 	snprintf(dst, cap, "%.*s", (int)n, src);
+	*have = (unsigned char)rank;
+}
+
+enum { RK_LOG = 1, RK_IOREG = 2, RK_SYSVERSION = 3, RK_REMOTECTL = 4 };
+
+/* "<tabs>Key => value": the key must be the whole first word */
+static const char *kv_value(const char *line, size_t len, const char *key, size_t *vn)
+{
+	const char *p = line, *end = line + len;
+	size_t kl = strlen(key);
+
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	if ((size_t)(end - p) < kl + 4 || memcmp(p, key, kl) || memcmp(p + kl, " => ", 4))
+		return NULL;
+	p += kl + 4;
+	*vn = (size_t)(end - p);
+	return p;
 }
 
 /* Value after "KEY" and a separator (" => ", ": ", " = "). */
@@ -445,30 +537,30 @@ static void on_id_line(void *ctx, const char *line, size_t len, uint64_t lineno)
 			sd->remotectl_done = true;
 		if (sd->remotectl_done)
 			return;
-		if ((v = after(line, len, "SerialNumber =>", &vn)))
-			set_id(r->serial, sizeof r->serial, v, vn, true);
-		else if ((v = after(line, len, "UniqueDeviceID =>", &vn)))
-			set_id(r->udid, sizeof r->udid, v, vn, true);
-		else if ((v = after(line, len, "ProductType =>", &vn)))
-			set_id(r->product_type, sizeof r->product_type, v, vn, true);
-		else if ((v = after(line, len, "BuildVersion =>", &vn)))
-			set_id(r->build, sizeof r->build, v, vn, true);
-		else if ((v = after(line, len, "OSVersion =>", &vn)))
-			set_id(r->version, sizeof r->version, v, vn, true);
-		else if ((v = after(line, len, "HWModelStr =>", &vn)))
-			set_id(r->hw_model, sizeof r->hw_model, v, vn, true);
+		if ((v = kv_value(line, len, "SerialNumber", &vn)))
+			set_id(r->serial, sizeof r->serial, &r->rk_serial, RK_REMOTECTL, v, vn);
+		else if ((v = kv_value(line, len, "UniqueDeviceID", &vn)))
+			set_id(r->udid, sizeof r->udid, &r->rk_udid, RK_REMOTECTL, v, vn);
+		else if ((v = kv_value(line, len, "ProductType", &vn)))
+			set_id(r->product_type, sizeof r->product_type, &r->rk_product, RK_REMOTECTL, v, vn);
+		else if ((v = kv_value(line, len, "BuildVersion", &vn)))
+			set_id(r->build, sizeof r->build, &r->rk_build, RK_REMOTECTL, v, vn);
+		else if ((v = kv_value(line, len, "OSVersion", &vn)))
+			set_id(r->version, sizeof r->version, &r->rk_version, RK_REMOTECTL, v, vn);
+		else if ((v = kv_value(line, len, "HWModelStr", &vn)))
+			set_id(r->hw_model, sizeof r->hw_model, &r->rk_hw, RK_REMOTECTL, v, vn);
 		break;
 	case MK_DEVICETREE:
 		r->devicetree_seen = true;
 		if ((v = after(line, len, "\"IOPlatformSerialNumber\"", &vn)))
-			set_id(r->serial, sizeof r->serial, v, vn, false);
+			set_id(r->serial, sizeof r->serial, &r->rk_serial, RK_IOREG, v, vn);
 		else if ((v = after(line, len, "\"model\"", &vn)) && memchr(v, ',', vn))
-			set_id(r->product_type, sizeof r->product_type, v, vn, false);
+			set_id(r->product_type, sizeof r->product_type, &r->rk_product, RK_IOREG, v, vn);
 		if (!r->mesa_node && (memmem(line, len, "+-o mesa ", 9) || memmem(line, len, "\"biosensor,mesa\"", 16))) {
 			r->mesa_node = true;
 			r->mesa_line = lineno;
 			snprintf(r->mesa_text, sizeof r->mesa_text, "%.*s", (int)(len < 199 ? len : 199), line);
-			snprintf(r->mesa_member, sizeof r->mesa_member, "%s", sd->member);
+			snprintf(r->mesa_member, sizeof r->mesa_member, "%s", sd->rel);
 		}
 		break;
 	case MK_IOSERVICE:
@@ -478,7 +570,7 @@ static void on_id_line(void *ctx, const char *line, size_t len, uint64_t lineno)
 		    memmem(line, len, "<class AppleBiometricServices", 29))
 			r->bio_driver = true;
 		if ((v = after(line, len, "\"IOPlatformSerialNumber\"", &vn)))
-			set_id(r->serial, sizeof r->serial, v, vn, false);
+			set_id(r->serial, sizeof r->serial, &r->rk_serial, RK_IOREG, v, vn);
 		break;
 	case MK_MOBILEACT:
 		if (memmem(line, len, "Mobile Activation Startup", 25)) {
@@ -491,11 +583,11 @@ static void on_id_line(void *ctx, const char *line, size_t len, uint64_t lineno)
 		}
 		if (sd->in_startup) {
 			if ((v = after(line, len, "MA: main: product_type", &vn)))
-				set_id(r->product_type, sizeof r->product_type, v, vn, false);
+				set_id(r->product_type, sizeof r->product_type, &r->rk_product, RK_LOG, v, vn);
 			else if ((v = after(line, len, "MA: main: hardware_model", &vn)))
-				set_id(r->hw_model, sizeof r->hw_model, v, vn, false);
+				set_id(r->hw_model, sizeof r->hw_model, &r->rk_hw, RK_LOG, v, vn);
 			else if ((v = after(line, len, "MA: main: build_version", &vn)))
-				set_id(r->build, sizeof r->build, v, vn, false);
+				set_id(r->build, sizeof r->build, &r->rk_build, RK_LOG, v, vn);
 		}
 		{
 			const char *u = memmem(line, len, "Upgrade from ", 13);
@@ -519,7 +611,7 @@ static void on_id_line(void *ctx, const char *line, size_t len, uint64_t lineno)
 		break;
 	case MK_LOCKDOWN:
 		if ((v = after(line, len, "Build version:", &vn)))
-			set_id(r->build, sizeof r->build, v, vn, false);
+			set_id(r->build, sizeof r->build, &r->rk_build, RK_LOG, v, vn);
 		{
 			const char *u = memmem(line, len, "Detected upgrade from ", 22);
 
@@ -544,13 +636,18 @@ bool e53_sysdiag_data(struct e53_sysdiag *sd, const char *p, size_t n)
 	case MK_NONE:
 	case MK_OTA:
 		return false;
-	case MK_SYSVERSION:
 	case MK_PANIC:
+		/* the header and the start of the panic string are enough */
+		if (sd->blob.len < 65536)
+			e53_buf_add(&sd->blob, p, n < 65536 - sd->blob.len ? n : 65536 - sd->blob.len);
+		return true;
+	case MK_SYSVERSION:
 		if (!sd->blob_over && sd->blob.len + n <= sd->lim->max_plist) {
 			e53_buf_add(&sd->blob, p, n);
 		} else if (!sd->blob_over) {
 			sd->blob_over = true;
-			warnf(sd, "%s: larger than the property-list cap (--max-plist-bytes); not read%s", sd->loc, NULL);
+			note(sd, true, sd->path, sd->has_member ? sd->member : NULL,
+			     "property list larger than the cap (--max-plist-bytes); refused");
 		}
 		return true;
 	case MK_SDLOG:
@@ -561,15 +658,40 @@ bool e53_sysdiag_data(struct e53_sysdiag *sd, const char *p, size_t n)
 	}
 }
 
-/* Depth of nesting in an XML plist, counting <dict> and <array>. */
+/* Depth of nesting in an XML plist, counting <dict> and <array> outside
+ * comments, CDATA, processing instructions and the DOCTYPE (which the
+ * parser skips too, so a tag inside them must not count). */
 static unsigned xml_depth(const char *p, size_t n, unsigned cap)
 {
 	unsigned d = 0, max = 0;
 	size_t i;
 
 	for (i = 0; i + 1 < n; i++) {
+		const char *end;
+
 		if (p[i] != '<')
 			continue;
+		if (n - i >= 4 && !memcmp(p + i, "<!--", 4)) {
+			end = memmem(p + i + 4, n - i - 4, "-->", 3);
+			if (!end)
+				break;
+			i = (size_t)(end - p) + 2;
+			continue;
+		}
+		if (n - i >= 9 && !memcmp(p + i, "<![CDATA[", 9)) {
+			end = memmem(p + i + 9, n - i - 9, "]]>", 3);
+			if (!end)
+				break;
+			i = (size_t)(end - p) + 2;
+			continue;
+		}
+		if (p[i + 1] == '?' || p[i + 1] == '!') {
+			end = memchr(p + i, '>', n - i);
+			if (!end)
+				break;
+			i = (size_t)(end - p);
+			continue;
+		}
 		if (p[i + 1] == '/') {
 			if ((n - i >= 7 && !memcmp(p + i, "</dict>", 7)) || (n - i >= 8 && !memcmp(p + i, "</array>", 8)))
 				if (d)
@@ -628,120 +750,184 @@ static uint64_t be_uint(const unsigned char *p, unsigned n)
 	return v;
 }
 
-/* Walks a binary plist's object graph (without libplist) to check its
- * nesting and that every reference is in range; false if hostile. */
+/* The children of object o of a binary plist: refs (ref_size bytes each)
+ * and their count; 0 children for scalars.  False if the object is
+ * malformed.  Strings are checked for NULs here (libplist 2.2 asserts on a
+ * string or key holding one). */
+struct bpl {
+	const unsigned char *p;
+	uint64_t tab, nobj;
+	unsigned osz, rsz;
+};
+
+static bool bpl_children(const struct bpl *b, uint64_t o, const unsigned char **refs, uint64_t *count,
+			 char *msg, size_t mcap)
+{
+	uint64_t off = be_uint(b->p + b->tab + o * b->osz, b->osz);
+	unsigned char marker, type;
+	uint64_t n;
+	const unsigned char *body;
+
+	*count = 0;
+	*refs = NULL;
+	if (off < 8 || off >= b->tab) {
+		snprintf(msg, mcap, "binary property list with an object outside the data");
+		return false;
+	}
+	marker = b->p[off];
+	type = marker >> 4;
+	if (type != 0xA && type != 0xD && type != 0xC && type != 0x5 && type != 0x6)
+		return true;
+	n = marker & 0x0f;
+	body = b->p + off + 1;
+	if (n == 0x0f) {
+		unsigned ib;
+
+		if (off + 2 > b->tab || (b->p[off + 1] >> 4) != 1) {
+			snprintf(msg, mcap, "binary property list with a bad length");
+			return false;
+		}
+		ib = 1u << (b->p[off + 1] & 0x0f);
+		if (ib > 8 || off + 2 + ib > b->tab) {
+			snprintf(msg, mcap, "binary property list with a bad length");
+			return false;
+		}
+		n = be_uint(b->p + off + 2, ib);
+		body = b->p + off + 2 + ib;
+	}
+	if (type == 0x5 || type == 0x6) {
+		uint64_t k, width = type == 0x6 ? 2 : 1;
+
+		if (n > b->tab || (uint64_t)(body - b->p) + n * width > b->tab) {
+			snprintf(msg, mcap, "binary property list with a string past its end");
+			return false;
+		}
+		for (k = 0; k < n; k++)
+			if (width == 1 ? body[k] == 0 : (body[2 * k] == 0 && body[2 * k + 1] == 0)) {
+				snprintf(msg, mcap, "binary property list with a NUL inside a string; refused");
+				return false;
+			}
+		return true;
+	}
+	if (type == 0xD)
+		n *= 2;
+	if (n > b->nobj * 2 || (uint64_t)(body - b->p) + n * b->rsz > b->tab) {
+		snprintf(msg, mcap, "binary property list with references past its end");
+		return false;
+	}
+	*refs = body;
+	*count = n;
+	return true;
+}
+
+/* Walks a binary plist's object graph (without libplist) before libplist
+ * sees it: every reference in range, no cycle, containers nested at most
+ * maxdepth deep on the LONGEST path (shared references cannot hide depth),
+ * and at most MAX_PLIST_NODES objects once libplist has copied the shared
+ * ones (a few hundred bytes could otherwise expand to 2^40 nodes).
+ * Iterative, linear in the object count. */
 static bool bplist_ok(const unsigned char *p, size_t n, unsigned maxdepth, char *msg, size_t mcap)
 {
-	unsigned osz, rsz;
-	uint64_t nobj, top, tab, i;
-	uint32_t *stack = NULL;
-	unsigned char *depth = NULL;
-	size_t sp = 0, scap;
+	struct bpl b;
+	uint64_t top, i;
+	unsigned char *color = NULL;     /* 0 new, 1 on the path, 2 done */
+	uint32_t *height = NULL, *size = NULL, *stk = NULL;
+	uint64_t *next = NULL;
+	size_t sp = 0;
 	bool ok = false;
 
 	if (n < 8 + 32) {
 		snprintf(msg, mcap, "binary property list too short");
 		return false;
 	}
-	osz = p[n - 26];
-	rsz = p[n - 25];
-	nobj = be_uint(p + n - 24, 8);
+	b.p = p;
+	b.osz = p[n - 26];
+	b.rsz = p[n - 25];
+	b.nobj = be_uint(p + n - 24, 8);
 	top = be_uint(p + n - 16, 8);
-	tab = be_uint(p + n - 8, 8);
-	if (!osz || osz > 8 || !rsz || rsz > 8 || nobj == 0 || nobj > n || top >= nobj ||
-	    tab < 8 || tab > n - 32 || nobj > (n - 32 - tab) / osz) {
+	b.tab = be_uint(p + n - 8, 8);
+	if (!b.osz || b.osz > 8 || !b.rsz || b.rsz > 8 || b.nobj == 0 || b.nobj > n || top >= b.nobj ||
+	    b.tab < 8 || b.tab > n - 32 || b.nobj > (n - 32 - b.tab) / b.osz) {
 		snprintf(msg, mcap, "binary property list with a bad trailer");
 		return false;
 	}
-	scap = (size_t)nobj + 1;
-	stack = malloc(scap * sizeof *stack);
-	depth = calloc((size_t)nobj, 1);
-	if (!stack || !depth) {
+	color = calloc((size_t)b.nobj, 1);
+	height = calloc((size_t)b.nobj, sizeof *height);
+	size = calloc((size_t)b.nobj, sizeof *size);
+	stk = malloc(((size_t)b.nobj + 1) * sizeof *stk);
+	next = malloc(((size_t)b.nobj + 1) * sizeof *next);
+	if (!color || !height || !size || !stk || !next) {
 		snprintf(msg, mcap, "out of memory");
 		goto out;
 	}
-	/* depth[i]: 0 unvisited, else 1 + depth at first visit; a DAG node is
-	 * walked once, so the walk is linear in the object count */
-	stack[sp++] = (uint32_t)top;
-	depth[top] = 1;
+	stk[sp] = (uint32_t)top;
+	next[sp++] = 0;
+	color[top] = 1;
 	while (sp) {
-		uint32_t o = stack[--sp];
-		uint64_t off = be_uint(p + tab + (uint64_t)o * osz, osz);
-		unsigned char marker, type;
-		uint64_t count;
+		uint32_t o = stk[sp - 1];
 		const unsigned char *refs;
+		uint64_t count;
 
-		if (off < 8 || off >= tab) {
-			snprintf(msg, mcap, "binary property list with an object outside the data");
+		if (!bpl_children(&b, o, &refs, &count, msg, mcap))
 			goto out;
-		}
-		marker = p[off];
-		type = marker >> 4;
-		if (type != 0xA && type != 0xD && type != 0xC && type != 0x5 && type != 0x6)
-			continue;
-		count = marker & 0x0f;
-		refs = p + off + 1;
-		if (count == 0x0f) {
-			unsigned ib;
+		if (next[sp - 1] < count) {
+			uint64_t r = be_uint(refs + next[sp - 1]++ * b.rsz, b.rsz);
 
-			if (off + 2 > tab || (p[off + 1] >> 4) != 1) {
-				snprintf(msg, mcap, "binary property list with a bad length");
-				goto out;
-			}
-			ib = 1u << (p[off + 1] & 0x0f);
-			if (ib > 8 || off + 2 + ib > tab) {
-				snprintf(msg, mcap, "binary property list with a bad length");
-				goto out;
-			}
-			count = be_uint(p + off + 2, ib);
-			refs = p + off + 2 + ib;
-		}
-		if (type == 0x5 || type == 0x6) {
-			/* libplist 2.2 asserts on a string or key holding a NUL */
-			uint64_t k, units = count, width = type == 0x6 ? 2 : 1;
-
-			if (units > tab || (uint64_t)(refs - p) + units * width > tab) {
-				snprintf(msg, mcap, "binary property list with a string past its end");
-				goto out;
-			}
-			for (k = 0; k < units; k++)
-				if (width == 1 ? refs[k] == 0 : (refs[2 * k] == 0 && refs[2 * k + 1] == 0)) {
-					snprintf(msg, mcap, "binary property list with a NUL inside a string; refused");
-					goto out;
-				}
-			continue;
-		}
-		if (type == 0xD)
-			count *= 2;
-		if (count > nobj * 2 || (uint64_t)(refs - p) + count * rsz > tab) {
-			snprintf(msg, mcap, "binary property list with references past its end");
-			goto out;
-		}
-		if (depth[o] >= maxdepth) {
-			snprintf(msg, mcap, "property list nested deeper than %u levels (--max-plist-depth); refused", maxdepth);
-			goto out;
-		}
-		for (i = 0; i < count; i++) {
-			uint64_t r = be_uint(refs + i * rsz, rsz);
-
-			if (r >= nobj) {
+			if (r >= b.nobj) {
 				snprintf(msg, mcap, "binary property list with a reference out of range");
 				goto out;
 			}
-			if (depth[r])
-				continue;
-			depth[r] = (unsigned char)(depth[o] + 1);
-			if (sp == scap) {
-				snprintf(msg, mcap, "binary property list too complex");
+			if (color[r] == 1) {
+				snprintf(msg, mcap, "binary property list with a reference cycle; refused");
 				goto out;
 			}
-			stack[sp++] = (uint32_t)r;
+			if (color[r] == 0) {
+				if (sp > maxdepth + 1u) {
+					snprintf(msg, mcap, "property list nested deeper than %u levels (--max-plist-depth); refused",
+						 maxdepth);
+					goto out;
+				}
+				color[r] = 1;
+				stk[sp] = (uint32_t)r;
+				next[sp++] = 0;
+			}
+			continue;
 		}
+		/* all children done: this object's height and expanded size */
+		{
+			uint32_t h = 0;
+			uint64_t sz = 1;
+
+			for (i = 0; i < count; i++) {
+				uint64_t r = be_uint(refs + i * b.rsz, b.rsz);
+
+				if (height[r] > h)
+					h = height[r];
+				sz += size[r];
+				if (sz > MAX_PLIST_NODES)
+					sz = MAX_PLIST_NODES + 1;
+			}
+			height[o] = refs ? h + 1 : 0;
+			size[o] = (uint32_t)sz;
+			color[o] = 2;
+			sp--;
+		}
+	}
+	if (height[top] > maxdepth) {
+		snprintf(msg, mcap, "property list nested deeper than %u levels (--max-plist-depth); refused", maxdepth);
+		goto out;
+	}
+	if (size[top] > MAX_PLIST_NODES) {
+		snprintf(msg, mcap, "property list expands to more than %d objects; refused", MAX_PLIST_NODES);
+		goto out;
 	}
 	ok = true;
 out:
-	free(stack);
-	free(depth);
+	free(color);
+	free(height);
+	free(size);
+	free(stk);
+	free(next);
 	return ok;
 }
 
@@ -864,13 +1050,15 @@ bool e53_sysdiag_member_end(struct e53_sysdiag *sd, struct e53_builder *b)
 
 		if (e53_plist_strings(sd->blob.data ? sd->blob.data : "", sd->blob.len, sd->lim, kv, 32, &n,
 				      msg, sizeof msg)) {
-			warnf(sd, "%s: %s", sd->loc, msg);
+			note(sd, true, sd->path, sd->has_member ? sd->member : NULL, msg);
 		} else {
 			for (i = 0; i < n; i++) {
 				if (!strcmp(kv[i].key, "ProductBuildVersion"))
-					set_id(r->build, sizeof r->build, kv[i].val, strlen(kv[i].val), false);
+					set_id(r->build, sizeof r->build, &r->rk_build, RK_SYSVERSION, kv[i].val,
+					       strlen(kv[i].val));
 				else if (!strcmp(kv[i].key, "ProductVersion"))
-					set_id(r->version, sizeof r->version, kv[i].val, strlen(kv[i].val), false);
+					set_id(r->version, sizeof r->version, &r->rk_version, RK_SYSVERSION, kv[i].val,
+					       strlen(kv[i].val));
 			}
 		}
 	}
@@ -888,20 +1076,13 @@ void e53_sysdiag_finish(struct e53_sysdiag *sd, struct e53_builder *b)
 	unsigned i;
 
 	for (i = 0; i < sd->nroots; i++) {
-		struct root *r = &sd->roots[i];
+		struct root *r = sd->roots[i];
 
-		if (!r->in_progress && !r->nips && (r->product_type[0] || r->build[0])) {
-			char loc[1100];
-
-			if (r->archived)
-				snprintf(loc, sizeof loc, "%s:%s", r->origin, r->prefix);
-			else
-				snprintf(loc, sizeof loc, "%s", r->prefix[0] ? r->prefix : r->origin);
-			warnf(sd, "%s: sysdiagnose holds no OTAUpdate report: no failed update recorded on this device%s",
-			      loc, NULL);
-		}
+		if (!r->in_progress && !r->nips && (r->product_type[0] || r->build[0]))
+			note(sd, false, r->archived ? r->origin : (r->prefix[0] ? r->prefix : r->origin),
+			     r->archived ? r->prefix : NULL,
+			     "sysdiagnose holds no OTAUpdate report: no failed update recorded on this device");
 	}
-	e53_builder_set_family(b, E53_FAM_NONE);
 	e53_builder_release(b);
 }
 
@@ -910,14 +1091,14 @@ static struct root *root_of(struct e53_sysdiag *sd, const struct e53_session *s,
 	unsigned i, j;
 
 	for (i = 0; i < sd->nroots; i++)
-		for (j = 0; j < sd->roots[i].nips; j++) {
-			const char *m = sd->roots[i].ips[j].member;
+		for (j = 0; j < sd->roots[i]->nips; j++) {
+			const char *m = sd->roots[i]->ips[j].member;
 			size_t ml = strlen(m), sl = strlen(s->member);
 
 			/* folders: the session's member is relative to the input */
 			if (!strcmp(m, s->member) || (ml > sl && sl && !strcmp(m + ml - sl, s->member) && m[ml - sl - 1] == '/')) {
-				*ipp = &sd->roots[i].ips[j];
-				return &sd->roots[i];
+				*ipp = &sd->roots[i]->ips[j];
+				return sd->roots[i];
 			}
 		}
 	return NULL;

@@ -8,8 +8,8 @@
  * docs/ERROR53.md (verdicts, confidence, the rules the classifier must
  * respect, the recommended steps).
  *
- * Tests whose name starts with `bug_` document a defect: they fail until it
- * is fixed (see the comment above each). */
+ * Tests named `regression_` pin defects that were found and fixed (see the
+ * comment above each). */
 #include <criterion/criterion.h>
 
 #include <stdint.h>
@@ -431,7 +431,7 @@ Test(confidence, fdr_step_failed_53_without_final_code_is_medium)
 /* The same through the builder: the device log says FAILURE:(FAILURE:53) on
  * fdr_recover, with the SEP error inside the step, and then the capture
  * ends - no host `Status:` line, no final code.
- * BUG (src/diagnose.c, e53_diagnose; cause in src/session.c on_step): the
+ * Regression (fixed; src/diagnose.c, e53_diagnose; cause in src/session.c on_step): the
  * step's own code 53 is stored as the session code (set_code, rank 3), so
  * `final53` is true and the confidence is "high", although ERROR53.md asks
  * for "medium" when the final code is missing while the FDR step failed
@@ -440,7 +440,7 @@ Test(confidence, fdr_step_failed_53_without_final_code_is_medium)
  * final result (an outcome line: host status / final code / CFError, or a
  * sysdiagnose restore_error) - e.g. a `final_code` flag set in on_outcome -
  * and require it for "high". */
-Test(confidence, bug_cut_short_after_fdr_failure_is_medium)
+Test(confidence, regression_cut_short_after_fdr_failure_is_medium)
 {
 	struct t_feed f;
 	const struct e53_session *s;

@@ -10,8 +10,8 @@
  * the line texts are realistic because the builder reads each line's shape
  * and device tag itself.
  *
- * Tests whose name starts with `bug_` document a defect found in
- * src/session.c: they fail until it is fixed (see the comment above each). */
+ * Tests named `regression_` pin defects found (and fixed) in
+ * src/session.c (see the comment above each). */
 #include <criterion/criterion.h>
 
 #include <stdint.h>
@@ -322,13 +322,13 @@ Test(split, new_product_type_without_start_marker_splits)
 /* REPORT-CONTRACT: `family` is one of the six names, never null.  A session
  * split off at a new ECID inside an idevicerestore stream was still written
  * by idevicerestore.
- * BUG (src/session.c, target() `fresh:` / new_session): the new session gets
+ * Regression (fixed; src/session.c, target() `fresh:` / new_session): the new session gets
  * b->forced (E53_FAM_NONE) and plain era-1 lines imply no family, so the
  * split-off session reports "family": null.  Fix: remember the stream's host
  * family in the builder (last family set by a START / identity outside an
  * embed, reset in e53_builder_begin and at `==> <==` headers) and give it to
  * sessions opened without a start marker. */
-Test(split, bug_split_session_keeps_stream_family)
+Test(split, regression_split_session_keeps_stream_family)
 {
 	struct t_feed f;
 
@@ -426,13 +426,13 @@ Test(split, after_end_outcome_stays_identity_starts_new)
 
 /* FORMATS §7 (idevicerestore): a session starts at `Found device in … mode`
  * after a terminal line - the line that opens the retry, before its ECID.
- * BUG (minor, src/session.c, target()): after `end`, an identity event
+ * Regression (fixed; minor, src/session.c, target()): after `end`, an identity event
  * without a device field (the rule idr-found-device-mode sets only `mode`)
  * stays in the finished session, so the retry's source.first_line is its
  * ECID line and the finished attempt's last_line takes the `Found device`
  * line.  Fix: in the `s->terminated` case, treat an identity carrying
  * `mode` (Found device in … mode) like a device identity (goto fresh). */
-Test(split, bug_found_device_after_end_starts_new_session)
+Test(split, regression_found_device_after_end_starts_new_session)
 {
 	struct t_feed f;
 	uint64_t l_end, l_found;
@@ -460,7 +460,7 @@ Test(split, bug_found_device_after_end_starts_new_session)
  * 'Idle' to 'Restoring'` and ends at `Restore completed, status: N`.  A
  * single device retried in the same log: the state and result lines carry
  * no tag (as in the rule samples), the operation lines do.
- * BUG (src/session.c, target()): `Restore completed` is an outcome, not an
+ * Regression (fixed; src/session.c, target()): `Restore completed` is an outcome, not an
  * `end`, so the first attempt is never terminated; and the retry's untagged
  * START does not split because the open session has tags
  * (`START && content && !ntags`).  Both attempts end up in ONE session whose
@@ -471,7 +471,7 @@ Test(split, bug_found_device_after_end_starts_new_session)
  * builder ends a mobilerestore session here"), or emit an `end` event from
  * the rule; and let an untagged START split a session that already has a
  * result (saw_success / saw_failure) even when it has tags. */
-Test(split, bug_mobilerestore_retry_after_restore_completed_splits)
+Test(split, regression_mobilerestore_retry_after_restore_completed_splits)
 {
 	struct t_feed f;
 	uint64_t l_done1, l_retry;

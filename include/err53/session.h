@@ -15,7 +15,8 @@
 #define E53_MAX_EVIDENCE 12
 #define E53_MAX_TAGS 6
 #define E53_MAX_ACTIONS 12
-#define E53_MAX_OPEN 8
+#define E53_MAX_OPEN 8     /* sessions open at once in one stream */
+#define E53_MAX_HELD 64    /* sessions held for a multi-member input (sysdiagnose) */
 #define E53_MAX_HISTORY 8
 
 enum e53_family {
@@ -44,7 +45,7 @@ struct e53_stage {
 
 struct e53_evidence {
 	uint64_t line;
-	char member[160];        /* empty: null */
+	char member[400];        /* empty: null */
 	char rule[48];
 	char text[320];
 	enum e53_ev_class cls;
@@ -123,12 +124,13 @@ void e53_builder_line(struct e53_builder *b, const char *line, size_t len, uint6
 void e53_builder_event(struct e53_builder *b, const struct e53_event *ev);
 /* End of the stream: every open session is finished and handed over. */
 void e53_builder_end(struct e53_builder *b);
-/* Multi-member inputs (sysdiagnose): every session gets this family and
- * finished sessions are held until e53_builder_release. */
+/* Multi-member inputs (sysdiagnose): sessions started while a family is
+ * forced get it; e53_builder_hold ends the forcing. */
 void e53_builder_set_family(struct e53_builder *b, enum e53_family fam);
 /* Starts a session for the stream just begun (one per OTAUpdate report). */
 void e53_builder_new_session(struct e53_builder *b);
-/* The current session is complete (held if a family is forced). */
+/* The current session is complete but held (not handed over) until
+ * e53_builder_release: its archive may still hold its identity. */
 void e53_builder_hold(struct e53_builder *b);
 /* Hands every held session over, in start order. */
 void e53_builder_release(struct e53_builder *b);

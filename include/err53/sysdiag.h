@@ -33,8 +33,16 @@ bool e53_sysdiag_member_end(struct e53_sysdiag *sd, struct e53_builder *b);
 void e53_sysdiag_finish(struct e53_sysdiag *sd, struct e53_builder *b);
 /* Applies archive-wide identity and sensor state to a finished session. */
 void e53_sysdiag_apply(struct e53_sysdiag *sd, struct e53_session *s);
-/* Pending warnings ("LOCATION: what happened"), one per call, NULL when none. */
-const char *e53_sysdiag_warning(struct e53_sysdiag *sd);
+/* Pending messages, one per call, NULL when none.  error: something was
+ * refused (an input-error); otherwise a warning that loses nothing. */
+struct e53_sysdiag_msg {
+	bool error;
+	char path[512];
+	char member[512];
+	bool has_member;
+	char text[256];
+};
+const struct e53_sysdiag_msg *e53_sysdiag_message(struct e53_sysdiag *sd);
 
 /* The JSON header line of an .ips report (bug_type 183 OTAUpdate, 210
  * panic, ...).  Strings are cut to their fields' size. */
