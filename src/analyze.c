@@ -27,6 +27,8 @@ struct e53_analyzer {
 	char member[1024];
 	bool has_member;
 	unsigned nsessions;        /* in this input, for numbering */
+	bool binary;               /* a member began with NUL bytes */
+	bool first_block;
 	struct e53_event evs[MAX_LINE_EVENTS];
 	unsigned nev;
 };
@@ -254,6 +256,7 @@ static bool sink_begin(void *ctx, const struct e53_origin *o)
 	struct e53_analyzer *an = ctx;
 
 	set_origin(an, o);
+	an->first_block = true;
 	if (e53_sysdiag_member_begin(an->sd, o, an->b))
 		return true;
 	e53_builder_begin(an->b, an->path, an->has_member ? an->member : NULL);
@@ -264,6 +267,11 @@ static void sink_data(void *ctx, const char *p, size_t n)
 {
 	struct e53_analyzer *an = ctx;
 
+	if (an->first_block) {
+		an->first_block = false;
+		if (memchr(p, '\0', n < 4096 ? n : 4096))
+			an->binary = true;
+	}
 	if (e53_sysdiag_data(an->sd, p, n))
 		return;
 	e53_lines_feed(&an->lines, p, n);
@@ -360,6 +368,7 @@ static e53_status run(struct e53_analyzer *an, const char *input, const void *me
 
 	an->res = res;
 	an->nsessions = 0;
+	an->binary = false;
 	e53_sysdiag_reset(an->sd, input);
 	if (mem)
 		st = e53_scan_mem(input, mem, len, &an->opt->lim, &sink, &stats);
@@ -391,6 +400,12 @@ static e53_status run(struct e53_analyzer *an, const char *input, const void *me
 			else
 				sink_warning(an, &o, m->text);
 		}
+	}
+	if (!an->nsessions && stats.bytes && an->opt->format != E53_FMT_EVENTS) {
+		struct e53_origin o = { input, input, NULL };
+
+		sink_warning(an, &o, an->binary ? "binary data; no restore log found"
+						: "no restore session found (no line of a known restore log)");
 	}
 	an->res = NULL;
 	return st;

@@ -51,6 +51,8 @@ struct rd {
 	e53_status st;
 	char msg[256];
 	bool failed;         /* st set and reported to the reader's caller */
+	uint64_t raw;        /* bytes read from the descriptor */
+	bool eof;            /* the descriptor reached its end */
 };
 
 struct scan {
@@ -87,8 +89,12 @@ static ssize_t fd_read(struct rd *r, void *buf, size_t n)
 	for (;;) {
 		ssize_t got = read(r->fd, buf, n);
 
-		if (got >= 0)
+		if (got >= 0) {
+			r->raw += (uint64_t)got;
+			if (got == 0)
+				r->eof = true;
 			return got;
+		}
 		if (errno == EINTR)
 			continue;
 		rd_fail(r, E53_EIO, "read error: %s", strerror(errno));
@@ -653,6 +659,8 @@ static e53_status errno_status(int e)
 static void scan_open_fd(struct scan *sc, int fd, const struct e53_origin *o)
 {
 	struct rd r;
+	struct stat st;
+	bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 
 	rd_init(&r, RD_FD);
 	r.fd = fd;
@@ -660,6 +668,20 @@ static void scan_open_fd(struct scan *sc, int fd, const struct e53_origin *o)
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
 	scan_stream(sc, &r, o, 0);
+	/* a regular file read to its end should have had its size at open */
+	if (regular && r.eof && r.raw != (uint64_t)st.st_size) {
+		char msg[200];
+
+		if (r.raw < (uint64_t)st.st_size) {
+			snprintf(msg, sizeof msg, "file shrank while being read (%llu bytes at open, %llu read)",
+				 (unsigned long long)st.st_size, (unsigned long long)r.raw);
+			report_error(sc, o, E53_ETRUNC, msg);
+		} else {
+			snprintf(msg, sizeof msg, "file grew while being read (%llu bytes at open, %llu read); all were read",
+				 (unsigned long long)st.st_size, (unsigned long long)r.raw);
+			report_warning(sc, o, msg);
+		}
+	}
 }
 
 static void scan_file(struct scan *sc, const char *path, const struct e53_origin *o)
