@@ -272,6 +272,8 @@ static void sink_data(void *ctx, const char *p, size_t n)
 		if (memchr(p, '\0', n < 4096 ? n : 4096))
 			an->binary = true;
 	}
+	if (an->opt->progress)
+		__atomic_fetch_add(an->opt->progress, (uint64_t)n, __ATOMIC_RELAXED);
 	if (e53_sysdiag_data(an->sd, p, n))
 		return;
 	e53_lines_feed(&an->lines, p, n);

@@ -289,10 +289,97 @@ static void *worker(void *arg)
 
 static bool quiet;
 
+/* The progress line: on a terminal only, for runs longer than a second,
+ * redrawn in place; messages clear it before they print. */
+static pthread_mutex_t err_mu = PTHREAD_MUTEX_INITIALIZER;
+static bool progress_shown;
+
+struct progress {
+	pthread_t th;
+	bool on;
+	bool stop;
+	uint64_t bytes;       /* updated by the analyzers */
+	size_t done, total;   /* inputs */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+};
+
+static void progress_clear_locked(void)
+{
+	if (progress_shown) {
+		fputs("\r\033[K", stderr);
+		progress_shown = false;
+	}
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void *progress_main(void *arg)
+{
+	struct progress *pg = arg;
+	double t0 = now();
+
+	pthread_mutex_lock(&pg->mu);
+	while (!pg->stop) {
+		struct timespec until;
+		double el;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 250000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&pg->cv, &pg->mu, &until);
+		el = now() - t0;
+		if (pg->stop || el < 1.0)
+			continue;
+		{
+			uint64_t b = __atomic_load_n(&pg->bytes, __ATOMIC_RELAXED);
+
+			pthread_mutex_lock(&err_mu);
+			size_t done = __atomic_load_n(&pg->done, __ATOMIC_RELAXED);
+
+			fprintf(stderr, "\r\033[K%s: %zu/%zu inputs, %.1f MiB, %.1f MiB/s", prog, done, pg->total,
+				(double)b / 1048576.0, (double)b / 1048576.0 / el);
+			progress_shown = true;
+			fflush(stderr);
+			pthread_mutex_unlock(&err_mu);
+		}
+	}
+	pthread_mutex_unlock(&pg->mu);
+	return NULL;
+}
+
+static void progress_stop(struct progress *pg)
+{
+	if (!pg->on)
+		return;
+	pthread_mutex_lock(&pg->mu);
+	pg->stop = true;
+	pthread_cond_broadcast(&pg->cv);
+	pthread_mutex_unlock(&pg->mu);
+	pthread_join(pg->th, NULL);
+	pthread_mutex_lock(&err_mu);
+	progress_clear_locked();
+	pthread_mutex_unlock(&err_mu);
+	pg->on = false;
+}
+
 static void print_msgs(const struct e53_buf *msgs)
 {
 	const char *p = msgs->data, *end = p ? p + msgs->len : NULL;
 
+	if (!p)
+		return;
+	pthread_mutex_lock(&err_mu);
+	progress_clear_locked();
 	while (p && p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
@@ -304,6 +391,7 @@ static void print_msgs(const struct e53_buf *msgs)
 				n > 2 && (p[0] == 'W' || p[0] == 'E') && p[1] == ' ' ? p + 2 : p);
 		p += n + 1;
 	}
+	pthread_mutex_unlock(&err_mu);
 }
 
 static void print_versions(void)
@@ -331,6 +419,7 @@ int main(int argc, char **argv)
 	int c, rc = 0;
 	size_t i;
 	struct e53_result total;
+	struct progress pg;
 	uint64_t v;
 
 	memset(&opt, 0, sizeof opt);
@@ -498,6 +587,16 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	e53_result_init(&total);
+	memset(&pg, 0, sizeof pg);
+	pg.total = inputs.n;
+	if (!quiet && isatty(STDERR_FILENO)) {
+		pthread_mutex_init(&pg.mu, NULL);
+		pthread_cond_init(&pg.cv, NULL);
+		opt.progress = &pg.bytes;
+		pg.on = pthread_create(&pg.th, NULL, progress_main, &pg) == 0;
+		if (!pg.on)
+			opt.progress = NULL;
+	}
 	{
 		struct e53_buf head;
 
@@ -565,6 +664,7 @@ int main(int argc, char **argv)
 				p.printing = i + 1;
 				pthread_cond_broadcast(&p.cv);
 				pthread_mutex_unlock(&p.mu);
+				__atomic_store_n(&pg.done, i + 1, __ATOMIC_RELAXED);
 			}
 			e53_analyzer_free(&an);
 		}
@@ -575,6 +675,7 @@ int main(int argc, char **argv)
 		pthread_mutex_destroy(&p.mu);
 		pthread_cond_destroy(&p.cv);
 	}
+	progress_stop(&pg);
 	{
 		struct e53_buf sum;
 

@@ -21,6 +21,7 @@ struct e53_options {
 	enum e53_format format;
 	struct e53_limits lim;
 	bool color;                   /* ANSI colour in text output */
+	uint64_t *progress;           /* if set: bytes read, added atomically */
 	struct e53_redactor *redact;  /* NULL: no redaction; shared by threads */
 };
 

@@ -159,5 +159,21 @@ expect_exit explain-53 0 "$BIN" --explain=-53
 expect_grep explain-53 "$T/out" "FDRFailure"
 expect_exit explain-bad 2 "$BIN" --explain=abc
 
+# --- terminal manners: a progress line only when stderr is a terminal
+if command -v script >/dev/null 2>&1; then
+	script -qc "sh -c '(cat \"$FIX/logs/itunes-mac-53-mesa.log\"; sleep 1.6) | \"$BIN\" -o /dev/null -'" /dev/null >"$T/tty" 2>&1
+	grep -q "inputs, " "$T/tty" && ok || bad "progress: no progress line on a terminal"
+	script -qc "sh -c '(cat \"$FIX/logs/itunes-mac-53-mesa.log\"; sleep 1.6) | \"$BIN\" -q -o /dev/null -'" /dev/null >"$T/tty" 2>&1
+	grep -q "inputs, " "$T/tty" && bad "progress: shown despite --quiet" || ok
+fi
+sh -c "(cat \"$FIX/logs/itunes-mac-53-mesa.log\"; sleep 1.6) | \"$BIN\" -o /dev/null -" 2>"$T/err"
+grep -q "inputs, " "$T/err" && bad "progress: shown when stderr is not a terminal" || ok
+# colour: only on request or a terminal, never with NO_COLOR
+"$BIN" --color=always "$FIX/logs/itunes-mac-53-mesa.log" >"$T/out" 2>/dev/null
+grep -q "$(printf '\033')\[" "$T/out" && ok || bad "color=always: no escape sequences"
+"$BIN" "$FIX/logs/itunes-mac-53-mesa.log" >"$T/out" 2>/dev/null
+grep -q "$(printf '\033')" "$T/out" && bad "colour in a pipe" || ok
+expect_exit color-bad 2 "$BIN" --color=sometimes
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
