@@ -89,8 +89,16 @@ static e53_status grow(struct e53_buf *b, size_t extra)
 
 e53_status e53_buf_add(struct e53_buf *b, const void *p, size_t n)
 {
-	e53_status st = grow(b, n);
+	e53_status st;
 
+	/* the common case: room already allocated, no cap in the way */
+	if (b->len + n < b->alloc && (!b->cap || b->len + n <= b->cap)) {
+		memcpy(b->data + b->len, p, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+		return E53_OK;
+	}
+	st = grow(b, n);
 	if (st)
 		return st;
 	if (n)
@@ -102,6 +110,11 @@ e53_status e53_buf_add(struct e53_buf *b, const void *p, size_t n)
 
 e53_status e53_buf_addc(struct e53_buf *b, char c)
 {
+	if (b->len + 1 < b->alloc && (!b->cap || b->len + 1 <= b->cap)) {
+		b->data[b->len++] = c;
+		b->data[b->len] = '\0';
+		return E53_OK;
+	}
 	return e53_buf_add(b, &c, 1);
 }
 

@@ -425,9 +425,10 @@ static struct e53_session *new_session(struct e53_builder *b)
 		}
 		emit_ready(b, false);
 	}
-	s = calloc(1, sizeof *s);
+	s = malloc(sizeof *s);
 	if (!s)
 		return NULL;
+	memset(s, 0, E53_SESSION_HEAD);
 	snprintf(s->path, sizeof s->path, "%s", b->path);
 	snprintf(s->member, sizeof s->member, "%s", b->member);
 	s->first_line = s->last_line = b->lineno;

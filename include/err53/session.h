@@ -8,6 +8,8 @@
 #ifndef ERR53_SESSION_H
 #define ERR53_SESSION_H
 
+#include <stddef.h>
+
 #include "err53/analyze.h"
 #include "err53/rules.h"
 
@@ -61,8 +63,6 @@ struct e53_history {             /* sysdiagnose update history and panics */
 
 struct e53_session {
 	enum e53_family family;
-	char path[512];
-	char member[512];        /* empty: null */
 	uint64_t first_line, last_line;
 	/* device */
 	bool has_ecid;
@@ -81,12 +81,8 @@ struct e53_session {
 	bool final_code;         /* the code comes from a result line, not a step */
 	bool saw_failure, saw_success;
 	char status_text[96];
-	/* timeline */
-	struct e53_stage stages[E53_MAX_STAGES];
 	unsigned nstages;
 	unsigned stages_dropped;
-	/* evidence */
-	struct e53_evidence ev[E53_MAX_EVIDENCE];
 	unsigned nev;
 	unsigned class_count[E53_EC__COUNT];
 	uint64_t class_first_line[E53_EC__COUNT];
@@ -97,18 +93,27 @@ struct e53_session {
 	bool terminated;
 	bool content;            /* has events beyond identity */
 	unsigned seq;            /* start order */
-	/* sysdiagnose extras */
-	struct e53_history hist[E53_MAX_HISTORY];
 	unsigned nhist;
 	int sensor_enumerated;   /* -1 unknown, 0 absent (mesa node present), 1 present */
 	/* diagnosis (filled by e53_diagnose) */
 	enum e53_verdict verdict;
 	const char *confidence;  /* "high", "medium", "low" or NULL */
 	const char *why;         /* one sentence: why this verdict */
-	const char *actions[E53_MAX_ACTIONS];
-	char action_buf[E53_MAX_ACTIONS][512];
 	unsigned nactions;
+	const char *actions[E53_MAX_ACTIONS];
+
+	/* Storage below is used only up to the counts above, so a new session
+	 * clears nothing past E53_SESSION_HEAD (sessions are made per restore,
+	 * and these arrays are most of their size). */
+	char path[512];
+	char member[512];        /* empty: null */
+	struct e53_stage stages[E53_MAX_STAGES];
+	struct e53_evidence ev[E53_MAX_EVIDENCE];
+	struct e53_history hist[E53_MAX_HISTORY];  /* sysdiagnose update history */
+	char action_buf[E53_MAX_ACTIONS][512];
 };
+
+#define E53_SESSION_HEAD offsetof(struct e53_session, path)
 
 /* Receives each finished session (diagnosed); the session is freed after. */
 typedef void (*e53_session_fn)(void *ctx, struct e53_session *s);
