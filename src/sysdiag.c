@@ -354,21 +354,9 @@ bool e53_sysdiag_member_begin(struct e53_sysdiag *sd, const struct e53_origin *o
 		}
 		/* one session per report, held until the archive is read;
 		 * a folder's files are named by path: the root is the input */
-		{
-			const char *rel = o->member;
-			size_t il = strlen(o->input);
-
-			if (!rel) {
-				rel = o->path;
-				if (!strncmp(rel, o->input, il))
-					rel += il;
-				while (*rel == '/')
-					rel++;
-			}
-			e53_builder_set_family(b, E53_FAM_SYSDIAGNOSE);
-			e53_builder_begin(b, o->member ? o->path : o->input, rel);
-			e53_builder_new_session(b);
-		}
+		e53_builder_set_family(b, E53_FAM_SYSDIAGNOSE);
+		e53_builder_begin(b, o->member ? o->path : o->input, sd->rel);
+		e53_builder_new_session(b);
 	}
 	return true;
 }
