@@ -225,16 +225,23 @@ void e53_render_session_ndjson(const struct e53_session *s, struct e53_buf *b)
 	e53_buf_adds(b, "}\n");
 }
 
-/* Whether an evidence line is of the kind its session's verdict rests on. */
-bool e53_evidence_decides(const struct e53_session *s, const struct e53_evidence *e)
+/* How much an evidence line weighs for its session's verdict: 2 the
+ * deciding kind, 1 the kind that supports it, 0 context. */
+int e53_evidence_weight(const struct e53_session *s, const struct e53_evidence *e)
 {
 	switch (s->verdict) {
-	case E53_V_BIOMETRIC: return e->cls == E53_EC_BIOMETRIC;
-	case E53_V_CABLE: return e->cls == E53_EC_CABLE || e->cls == E53_EC_SENSOR_RESET || e->cls == E53_EC_IOREG;
-	case E53_V_FDR_SERVICE: return e->cls == E53_EC_FDR_SERVICE;
-	case E53_V_FACTORY_DATA: return e->cls == E53_EC_FACTORY_DATA;
-	case E53_V_UNDETERMINED: return e->cls == E53_EC_CODE || e->cls == E53_EC_FDR_STEP;
-	default: return false;
+	case E53_V_BIOMETRIC:
+		return e->cls == E53_EC_BIOMETRIC ? 2 : e->cls == E53_EC_SENSOR_UP ? 1 : 0;
+	case E53_V_CABLE:
+		return e->cls == E53_EC_CABLE ? 2 : (e->cls == E53_EC_SENSOR_RESET || e->cls == E53_EC_IOREG) ? 1 : 0;
+	case E53_V_FDR_SERVICE:
+		return e->cls == E53_EC_FDR_SERVICE ? 2 : 0;
+	case E53_V_FACTORY_DATA:
+		return e->cls == E53_EC_FACTORY_DATA ? 2 : 0;
+	case E53_V_UNDETERMINED:
+		return e->cls == E53_EC_CODE ? 2 : e->cls == E53_EC_FDR_STEP ? 1 : 0;
+	default:
+		return 0;
 	}
 }
 
@@ -434,12 +441,12 @@ void e53_render_session_text(const struct e53_session *s, unsigned index, bool m
 			     md ? (s->why ? s->why : "") : col(color, C_OFF),
 			     md ? "" : (s->confidence ? s->confidence : "none"), md ? "" : (s->why ? s->why : ""));
 		e53_buf_adds(b, md ? "Evidence (the deciding lines first):\n\n```\n" : "Evidence (the deciding lines first):\n");
-		/* two passes: the lines of the verdict's own kind, then the rest */
-		for (pass = 0; pass < 2; pass++) {
+		/* the deciding kind first, then what supports it, then context */
+		for (pass = 0; pass < 3; pass++) {
 			for (i = 0; i < s->nev; i++) {
 				const struct e53_evidence *e = &s->ev[i];
 
-				if (e->previous || (e53_evidence_decides(s, e) != (pass == 0)))
+				if (e->previous || e53_evidence_weight(s, e) != 2 - (int)pass)
 					continue;
 				e53_buf_addf(b, "%s%s%s%s:%llu: [%s] %s\n", md ? "" : "  ", s->path, e->member[0] ? ":" : "",
 					     e->member, (unsigned long long)e->line, e53_evidence_class_name(e->cls), e->text);

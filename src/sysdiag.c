@@ -1122,6 +1122,9 @@ void e53_sysdiag_apply(struct e53_sysdiag *sd, struct e53_session *s)
 		if (sp && !s->current_version[0])
 			snprintf(s->current_version, sizeof s->current_version, "%.*s",
 				 (int)strcspn(sp + 3, " ("), sp + 3);
+		/* an OTAUpdate report is an over-the-air update */
+		if (!s->behavior[0])
+			snprintf(s->behavior, sizeof s->behavior, "update");
 		if (ip->payload[0] && !s->target_build[0])
 			snprintf(s->target_build, sizeof s->target_build, "%.19s", ip->payload);
 		if (ip->has_error && ip->restore_error != 0) {
