@@ -567,8 +567,12 @@ int main(int argc, char **argv)
 		if (!strv_push(&inputs, argv[i], strlen(argv[i])))
 			return 2;
 	/* stdin by default, unless a (possibly empty) list named the inputs */
-	if (!inputs.n && !lists_given)
+	if (!inputs.n && !lists_given) {
 		strv_push(&inputs, "-", 1);
+		if (isatty(STDIN_FILENO) && !quiet)
+			fprintf(stderr, "%s: reading a restore log from the terminal (end with Ctrl-D; --help for usage)\n",
+				prog);
+	}
 	if (output) {
 		out = fopen(output, "w");
 		if (!out) {
