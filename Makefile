@@ -13,6 +13,11 @@ PKG_CONFIG ?= pkg-config
 INSTALL ?= install
 
 PKGS := libpcre2-8 libplist-2.0 zlib libarchive
+# make ISAL=1: inflate gzip with ISA-L (libisal-dev) instead of zlib
+ifdef ISAL
+PKGS += libisal
+ISAL_FLAGS := -DE53_WITH_ISAL
+endif
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PLIST_VERSION = $(shell $(PKG_CONFIG) --modversion libplist-2.0 2>/dev/null)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
@@ -31,13 +36,17 @@ OPT := -O1
 endif
 
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Iinclude -Ibuild $(OPT) -g -pthread $(WARN) \
-	$(SAN_FLAGS) $(PKG_CFLAGS) -DE53_PLIST_VERSION='"$(PLIST_VERSION)"' -MMD -MP $(CFLAGS)
+	$(SAN_FLAGS) $(ISAL_FLAGS) $(PKG_CFLAGS) -DE53_PLIST_VERSION='"$(PLIST_VERSION)"' -MMD -MP $(CFLAGS)
 ALL_LDFLAGS = -pthread $(SAN_FLAGS) $(LDFLAGS)
 
 ifdef SANITIZE
 B := build-san
 BIN := build-san/err53-logscan
 LIBA := build-san/liberr53.a
+else ifdef ISAL
+B := build-isal
+BIN := build-isal/err53-logscan
+LIBA := build-isal/liberr53.a
 else
 B := build
 BIN := err53-logscan
@@ -168,9 +177,11 @@ uninstall:
 # Benchmark: generates bench-data/ on first use (about 2.5 GiB).
 bench: err53-logscan
 	@sh scripts/install-deps --bench
+	@$(MAKE) --no-print-directory ISAL=1
+	@mkdir -p bench-data
 	sh scripts/bench | tee bench-data/results.md
 
 clean:
-	rm -rf build build-san build-fuzz err53-logscan liberr53.a
+	rm -rf build build-san build-isal build-fuzz err53-logscan liberr53.a
 
 -include $(wildcard $(B)/*.d)

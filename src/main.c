@@ -3,6 +3,7 @@
  * Everything else lives in liberr53.a. */
 #include "err53/analyze.h"
 #include "err53/explain.h"
+#include "err53/input.h"
 #include "err53/redact.h"
 #include "err53/rules.h"
 
@@ -397,11 +398,14 @@ static void print_msgs(const struct e53_buf *msgs)
 static void print_versions(void)
 {
 	char pcre[64];
+	uint32_t jit = 0;
 
 	pcre2_config(PCRE2_CONFIG_VERSION, pcre);
 	printf("%s %s (report schema %s)\n", prog, E53_VERSION, E53_SCHEMA);
 	printf("libraries: PCRE2 %s, zlib %s, %s, libplist %s\n", pcre, zlibVersion(),
 	       archive_version_string(), E53_PLIST_VERSION);
+	printf("gzip inflater: %s; regular expressions: %s\n", e53_inflate_name,
+	       pcre2_config(PCRE2_CONFIG_JIT, &jit) >= 0 && jit ? "PCRE2 JIT" : "PCRE2 interpreter");
 }
 
 int main(int argc, char **argv)

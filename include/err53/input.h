@@ -39,6 +39,9 @@ struct e53_sink {
 	void (*warning)(void *ctx, const struct e53_origin *o, const char *msg);
 };
 
+/* "zlib", or "ISA-L" when built with make ISAL=1. */
+extern const char e53_inflate_name[];
+
 struct e53_scan_stats {
 	uint64_t bytes;     /* bytes delivered to the sink (after decompression) */
 	uint64_t members;   /* members delivered */
