@@ -2,6 +2,7 @@
 #include "err53/redact.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,102 @@ static bool isname(char c)
 	return isalnum((unsigned char)c) || c == '.' || c == '_' || c == '-' || c == ' ';
 }
 
+static size_t run_of(const char *p, int (*is)(int))
+{
+	size_t k = 0;
+
+	while (p[k] && is((unsigned char)p[k]))
+		k++;
+	return k;
+}
+
+/* Replaces text[at, at+len) with a placeholder of kind for value val. */
+static void put_placeholder(struct e53_redactor *r, char *text, size_t cap, size_t at, size_t len,
+			    const char *kind, const char *val)
+{
+	char ph[40];
+	size_t pl, tail = strlen(text + at + len);
+
+	e53_redact_value(r, kind, val, ph, sizeof ph);
+	pl = strlen(ph);
+	if (at + pl + tail + 1 > cap)
+		return;
+	memmove(text + at + pl, text + at + len, tail + 1);
+	memcpy(text + at, ph, pl);
+}
+
+/* Identifiers of any device, known to the session or not: 40-hex UDIDs,
+ * <chip>-<ECID> UDIDs and seal names, ECID:/ECID fields, serial numbers
+ * after the words that introduce them. */
+static void redact_tokens(struct e53_redactor *r, char *text, size_t cap)
+{
+	static const char *const serial_keys[] = {
+		"serial number is ", "SRNM:[", "SerialNumber => ", "\"IOPlatformSerialNumber\" = \"",
+	};
+	size_t i, k;
+
+	for (i = 0; text[i]; i++) {
+		if (i && isalnum((unsigned char)text[i - 1]))
+			continue;
+		k = run_of(text + i, isxdigit);
+		if (k == 40 && !isalnum((unsigned char)text[i + k])) {
+			char v[41];
+
+			memcpy(v, text + i, 40);
+			v[40] = '\0';
+			put_placeholder(r, text, cap, i, 40, "UDID", v);
+			continue;
+		}
+		if (k == 8 && text[i + 8] == '-' && run_of(text + i + 9, isxdigit) == 16 &&
+		    !isalnum((unsigned char)text[i + 25])) {
+			/* <chip id>-<ECID>: a new-style UDID, or an FDR seal name;
+			 * keyed by the ECID so the session's placeholder matches */
+			char v[17];
+			uint64_t e;
+
+			memcpy(v, text + i + 9, 16);
+			v[16] = '\0';
+			if (e53_parse_ecid(v, 16, &e))
+				snprintf(v, sizeof v, "%016llx", (unsigned long long)e);
+			put_placeholder(r, text, cap, i + 9, 16, "ECID", v);
+			continue;
+		}
+	}
+	for (i = 0; text[i]; i++) {
+		if (strncasecmp(text + i, "ECID", 4) || (i && isalnum((unsigned char)text[i - 1])))
+			continue;
+		k = i + 4;
+		while (text[k] == ':' || text[k] == ' ' || text[k] == '=')
+			k++;
+		if (k > i + 4) {
+			size_t n = (text[k] == '0' && (text[k + 1] == 'x' || text[k + 1] == 'X')) ? 2 : 0;
+			uint64_t e;
+			char v[24];
+
+			n += run_of(text + k + n, isxdigit);
+			if (n >= 8 && e53_parse_ecid(text + k, n, &e)) {
+				snprintf(v, sizeof v, "%016llx", (unsigned long long)e);
+				put_placeholder(r, text, cap, k, n, "ECID", v);
+			}
+		}
+	}
+	for (k = 0; k < sizeof serial_keys / sizeof serial_keys[0]; k++) {
+		char *p = text;
+
+		while ((p = strstr(p, serial_keys[k])) != NULL) {
+			size_t at = (size_t)(p - text) + strlen(serial_keys[k]);
+			size_t n = run_of(text + at, isalnum);
+			char v[32];
+
+			if (n >= 8 && n <= 20 && strncmp(text + at, "SERIAL-", 7)) {
+				snprintf(v, sizeof v, "%.*s", (int)n, text + at);
+				put_placeholder(r, text, cap, at, n, "SERIAL", v);
+			}
+			p = text + at;
+		}
+	}
+}
+
 void e53_redact_text(struct e53_redactor *r, char *text, size_t cap)
 {
 	static const char *const homes[] = { "/Users/", "/home/", "\\Users\\", "\\users\\", "/users/" };
@@ -88,6 +185,7 @@ void e53_redact_text(struct e53_redactor *r, char *text, size_t cap)
 			p = name + strlen(ph);
 		}
 	}
+	redact_tokens(r, text, cap);
 	/* IMEIs: runs of exactly 15 digits */
 	for (p = text; *p; p++) {
 		size_t k = 0;

@@ -159,6 +159,21 @@ expect_exit explain-53 0 "$BIN" --explain=-53
 expect_grep explain-53 "$T/out" "FDRFailure"
 expect_exit explain-bad 2 "$BIN" --explain=abc
 
+# --- redaction: no serial, ECID or UDID of the fixture survives, in any format
+for fmt in text markdown csv ndjson events; do
+	"$BIN" --redact --format=$fmt "$FIX/logs/idevicerestore-era2-53-cable.log" >"$T/red" 2>/dev/null
+	if grep -qi "F2LW7XK3JC69\|a2aeaa50ff165\|2861937047105893\|71a3c0e94d25b8f6e1d07c3a9b52e4f80d6c1a37" "$T/red"; then
+		bad "redact ($fmt): an identifier survived"
+	else
+		ok
+	fi
+done
+"$BIN" --redact --format=ndjson "$FIX/logs/idevicerestore-era2-53-cable.log" >"$T/red" 2>/dev/null
+grep -q '"serial":"SERIAL-' "$T/red" && ok || bad "redact: no serial placeholder"
+"$BIN" --redact --format=csv -j 1 "$FIX"/logs/*.log >"$T/r1" 2>/dev/null
+"$BIN" --redact --format=csv -j 2 "$FIX"/logs/*.log >"$T/r2" 2>/dev/null
+cmp -s "$T/r1" "$T/r2" && ok || bad "redact: placeholders differ between -j 1 and -j 2"
+
 # --- terminal manners: a progress line only when stderr is a terminal
 if command -v script >/dev/null 2>&1; then
 	script -qc "sh -c '(cat \"$FIX/logs/itunes-mac-53-mesa.log\"; sleep 1.6) | \"$BIN\" -o /dev/null -'" /dev/null >"$T/tty" 2>&1
