@@ -62,7 +62,7 @@ MANPAGES := man/err53-logscan.1 man/err53-report.5 man/err53-rules.5
 FUZZERS := lines_rules input plist ips session
 REPLAY_BIN := $(FUZZERS:%=$(B)/replay-%)
 
-.PHONY: all deps demo check test unit cli-test golden hostile corpus-check lint-man fuzz-replay install uninstall clean bench fuzz fuzz-run
+.PHONY: all deps demo check test unit cli-test golden regress hostile corpus-check lint-man fuzz-replay install uninstall clean bench fuzz fuzz-run
 all: $(BIN)
 
 deps:
@@ -105,7 +105,7 @@ check: deps
 	@$(MAKE) --no-print-directory test
 
 test: $(BIN) $(TEST_BIN) $(REPLAY_BIN)
-	@$(MAKE) --no-print-directory unit cli-test golden hostile lint-man corpus-check fuzz-replay
+	@$(MAKE) --no-print-directory unit cli-test golden regress hostile lint-man corpus-check fuzz-replay
 
 unit: $(TEST_BIN)
 	@set -e; for t in $(TEST_BIN); do echo "== $$t"; $$t --jobs 2; done
@@ -115,6 +115,9 @@ cli-test: $(BIN)
 
 golden: $(BIN)
 	@sh tests/golden/run.sh ./$(BIN)
+
+regress: $(BIN)
+	@python3 tests/regress/run.py ./$(BIN)
 
 # Memory under the sanitizers is the shadow heap's, not the program's.
 HOSTILE_RSS_KB := $(if $(SANITIZE),1000000,32768)

@@ -31,6 +31,7 @@ struct e53_analyzer {
 	bool first_block;
 	struct e53_event evs[MAX_LINE_EVENTS];
 	unsigned nev;
+	char *clean;               /* a line without its terminal escapes */
 };
 
 void e53_result_init(struct e53_result *r)
@@ -203,11 +204,43 @@ static void collect(void *ctx, const struct e53_event *ev)
 		an->evs[an->nev++] = *ev;
 }
 
+/* Copies line without ANSI escape sequences (colour in terminal captures)
+ * into out; returns the new length. */
+static size_t strip_escapes(const char *line, size_t len, char *out)
+{
+	size_t i = 0, o = 0;
+
+	while (i < len) {
+		if (line[i] != '\033') {
+			out[o++] = line[i++];
+			continue;
+		}
+		i++;
+		if (i < len && line[i] == '[') {
+			/* CSI: parameters and intermediates, then one final byte */
+			i++;
+			while (i < len && (unsigned char)line[i] >= 0x20 && (unsigned char)line[i] <= 0x3f)
+				i++;
+			while (i < len && (unsigned char)line[i] >= 0x20 && (unsigned char)line[i] <= 0x2f)
+				i++;
+			if (i < len)
+				i++;
+		} else if (i < len) {
+			i++; /* a two-byte escape */
+		}
+	}
+	return o;
+}
+
 static void on_line(void *ctx, const char *line, size_t len, uint64_t lineno)
 {
 	struct e53_analyzer *an = ctx;
 	unsigned i;
 
+	if (memchr(line, '\033', len)) {
+		len = strip_escapes(line, len, an->clean);
+		line = an->clean;
+	}
 	if (e53_sysdiag_line(an->sd, line, len, lineno))
 		return;
 	an->nev = 0;
@@ -336,7 +369,8 @@ struct e53_analyzer *e53_analyzer_new(const struct e53_rules *rs, const struct e
 	an->m = e53_matcher_new(rs);
 	an->b = e53_builder_new(on_session, an);
 	an->sd = e53_sysdiag_new(&opt->lim);
-	if (!an->m || !an->b || !an->sd || e53_lines_init(&an->lines, opt->lim.max_line, on_line, an)) {
+	an->clean = malloc(opt->lim.max_line + 1);
+	if (!an->m || !an->b || !an->sd || !an->clean || e53_lines_init(&an->lines, opt->lim.max_line, on_line, an)) {
 		e53_analyzer_free(&an);
 		return NULL;
 	}
@@ -353,6 +387,7 @@ void e53_analyzer_free(struct e53_analyzer **pan)
 	e53_builder_free(&an->b);
 	e53_sysdiag_free(&an->sd);
 	e53_lines_release(&an->lines);
+	free(an->clean);
 	free(an);
 	*pan = NULL;
 }

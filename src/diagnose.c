@@ -300,7 +300,10 @@ void e53_diagnose(struct e53_session *s)
 		} else {
 			act(s, "Verify the repair history: was the Home button, Touch ID sensor or screen replaced by a third party?");
 		}
-		act(s, "To settle the cause, get the device's own restore log: idevicerestore prints it after 'Log is available:' (or use its -d log file); iTunes and Finder logs contain it after '==== device restore output ===='; a sysdiagnose taken after a failed update holds an OTAUpdate report.");
+		if (s->device_log)
+			act(s, "The device's own restore log is here but names no cause: a sysdiagnose taken after the failure (its ioreg dumps show whether the Touch ID sensor enumerates) or Apple's diagnostics can settle it.");
+		else
+			act(s, "To settle the cause, get the device's own restore log: idevicerestore prints it after 'Log is available:' (or use its -d log file); iTunes and Finder logs contain it after '==== device restore output ===='; a sysdiagnose taken after a failed update holds an OTAUpdate report.");
 		act_dfu(s, d, !faceid);
 		act_apple(s);
 		act_coverage(s);
@@ -321,7 +324,8 @@ e53_status e53_explain(const char *arg, struct e53_buf *out)
 	code = strtol(arg, &end, 10);
 	if (end == arg || *end)
 		return E53_EINVAL;
-	if (code < 0)
+	/* -1 is GenericError itself; other negatives are tools printing -code */
+	if (code < -1)
 		code = -code;
 	ec = e53_error_lookup(code);
 	s = calloc(1, sizeof *s);

@@ -282,8 +282,8 @@ e53_status e53_rules_parse(struct e53_rules *rs, const char *name, const char *t
 			cur->pattern = dupn(val, vlen);
 			cur->pattern_line = lineno;
 		} else if (KW("literal")) {
-			if (vlen < 2) {
-				diag_add(diag, name, lineno, "rule %s: a literal needs 2 bytes or more%s", cur->id, NULL);
+			if (vlen < 4) {
+				diag_add(diag, name, lineno, "rule %s: a literal needs 4 bytes or more%s", cur->id, NULL);
 				st = E53_ERULE;
 			} else if (cur->nlit == MAX_LITERALS_PER_RULE) {
 				diag_add(diag, name, lineno, "rule %s: too many literals%s", cur->id, NULL);
@@ -532,6 +532,19 @@ static e53_status build_prefilter(struct e53_rules *rs)
 				return st;
 		}
 	}
+	/* the rules' sample lines are real-shaped log text: anchors go where
+	 * they are rare in it */
+	for (i = 0; i < rs->n; i++) {
+		unsigned k;
+
+		if (rs->r[i].dead)
+			continue;
+		for (k = 0; k < rs->r[i].nsamples; k++) {
+			st = e53_prefilter_train(rs->pf, rs->r[i].samples[k].text, strlen(rs->r[i].samples[k].text));
+			if (st)
+				return st;
+		}
+	}
 	return e53_prefilter_build(rs->pf);
 }
 
@@ -709,7 +722,7 @@ e53_status e53_rules_compile(struct e53_rules *rs, struct e53_buf *diag)
 		if (!r->nlit) {
 			char lit[256];
 
-			if (derive_literal(r->pattern, lit, sizeof lit) >= 3) {
+			if (derive_literal(r->pattern, lit, sizeof lit) >= 4) {
 				r->literals[r->nlit++] = dupn(lit, strlen(lit));
 				r->derived = true;
 			} else if (diag) {

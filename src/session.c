@@ -455,15 +455,30 @@ static bool has_tag(const struct e53_session *s, const char *tag)
 	return false;
 }
 
-static void bind_tag(struct e53_session *s, const char *tag)
+static void bind_tag(struct e53_session *s, const char *tag, enum tagmode mode)
 {
 	if (!tag[0] || has_tag(s, tag))
 		return;
 	if (s->ntags == E53_MAX_TAGS) {
 		memmove(s->tags, s->tags + 1, sizeof s->tags[0] * (E53_MAX_TAGS - 1));
+		memmove(s->tagmodes, s->tagmodes + 1, sizeof s->tagmodes[0] * (E53_MAX_TAGS - 1));
 		s->ntags--;
 	}
+	s->tagmodes[s->ntags] = (unsigned char)mode;
 	snprintf(s->tags[s->ntags++], sizeof s->tags[0], "%s", tag);
+}
+
+/* A device gets a new tag at each mode switch, and may re-enumerate in
+ * recovery mode; but it has one restore-mode connection.  A second
+ * restore-mode tag is another device restoring at the same time. */
+static bool has_restore_tag(const struct e53_session *s)
+{
+	unsigned i;
+
+	for (i = 0; i < s->ntags; i++)
+		if (s->tagmodes[i] == TAG_RESTORE)
+			return true;
+	return false;
 }
 
 static struct e53_session *by_tag(struct e53_builder *b, const char *tag)
@@ -547,6 +562,7 @@ static void set_family(struct e53_session *s, enum e53_family f)
 	 * family found later outranks a guess from device-log lines */
 	if (s->family == E53_FAM_NONE ||
 	    (s->family == E53_FAM_ITUNES && f == E53_FAM_MOBILERESTORE) ||
+	    (s->family == E53_FAM_IDEVICERESTORE && f == E53_FAM_FUTURERESTORE) ||
 	    (s->family == E53_FAM_RESTORED && f != E53_FAM_RESTORED))
 		s->family = f;
 }
@@ -587,7 +603,7 @@ static struct e53_session *target(struct e53_builder *b, const struct e53_event 
 		if (s) {
 			b->cur = s;
 		} else if (has_ecid && (s = by_ecid(b, ecid)) != NULL) {
-			bind_tag(s, b->tag);
+			bind_tag(s, b->tag, b->tagmode);
 			b->cur = s;
 			return s;
 		} else if (ev->kind == E53_EV_START) {
@@ -601,11 +617,18 @@ static struct e53_session *target(struct e53_builder *b, const struct e53_event 
 				s = new_session(b);
 			}
 			if (s)
-				bind_tag(s, b->tag);
+				bind_tag(s, b->tag, b->tagmode);
 			return s;
-		} else if (b->cur && !b->cur->terminated) {
-			bind_tag(b->cur, b->tag);
+		} else if (b->cur && !b->cur->terminated &&
+			   !(b->tagmode == TAG_RESTORE && has_restore_tag(b->cur))) {
+			bind_tag(b->cur, b->tag, b->tagmode);
 			return b->cur;
+		} else if (b->cur && !b->cur->terminated) {
+			/* concurrent: a new session, the current one stays open */
+			s = new_session(b);
+			if (s)
+				bind_tag(s, b->tag, b->tagmode);
+			return s;
 		} else {
 			s = NULL; /* fall through to the untagged rules */
 		}
@@ -644,7 +667,7 @@ fresh:
 	emit_ready(b, false);
 	s = new_session(b);
 	if (s && b->tagmode != TAG_NONE && !b->in_embed)
-		bind_tag(s, b->tag);
+		bind_tag(s, b->tag, b->tagmode);
 	return s;
 }
 
@@ -1119,9 +1142,16 @@ void e53_builder_event(struct e53_builder *b, const struct e53_event *ev)
 	if (!s)
 		return;
 	b->line_sess = s;
+	if (b->in_embed || b->shape == SH_DEVICE || s->family == E53_FAM_RESTORED ||
+	    s->family == E53_FAM_SYSDIAGNOSE)
+		s->device_log = true;
 	if (b->lineno > s->last_line)
 		s->last_line = b->lineno;
 	set_family(s, shape_family(b));
+	/* idevicerestore's messages are printed by futurerestore too: a hint
+	 * that a futurerestore marker may still override */
+	if (ev->f[E53_F_FAMILY].p && ev->kind != E53_EV_START && !b->in_embed)
+		set_family(s, family_by_name(ev->f[E53_F_FAMILY].p, ev->f[E53_F_FAMILY].n));
 	if (!b->in_embed && s->family != E53_FAM_NONE && s->family != E53_FAM_SYSDIAGNOSE)
 		b->stream_family = s->family;
 	if (ev->kind != E53_EV_IDENTITY && ev->kind != E53_EV_START && ev->kind != E53_EV_TAG)
@@ -1165,7 +1195,7 @@ void e53_builder_event(struct e53_builder *b, const struct e53_event *ev)
 			copy_field(t, sizeof t, &ev->f[E53_F_TAG]);
 			if (t[0] == '0' && (t[1] == 'x' || t[1] == 'X'))
 				memmove(t, t + 2, strlen(t + 2) + 1);
-			bind_tag(s, t);
+			bind_tag(s, t, b->tagmode);
 		}
 		break;
 	case E53_EV_OP:
@@ -1226,13 +1256,29 @@ void e53_finalize(struct e53_session *s)
 {
 	unsigned i;
 	bool any_failed = false;
+	struct e53_stage *last;
 
+	/* a device log on its own that ran to its final step without a
+	 * failure: the restore went through */
+	if (s->family == E53_FAM_RESTORED && s->terminated && !s->saw_failure && !s->has_code)
+		s->saw_success = true;
 	if (s->saw_failure || (s->has_code && s->code != 0))
 		s->outcome = E53_OUT_FAILURE;
 	else if (s->saw_success)
 		s->outcome = E53_OUT_SUCCESS;
 	else
 		s->outcome = E53_OUT_INCOMPLETE;
+	/* the timeline in log order (a device step is filed at its first line) */
+	for (i = 1; i < s->nstages; i++) {
+		struct e53_stage t = s->stages[i];
+		unsigned j = i;
+
+		while (j > 0 && s->stages[j - 1].line > t.line) {
+			s->stages[j] = s->stages[j - 1];
+			j--;
+		}
+		s->stages[j] = t;
+	}
 	if (s->outcome == E53_OUT_SUCCESS) {
 		s->has_code = false;
 		for (i = 0; i < s->nstages; i++)
@@ -1256,23 +1302,17 @@ void e53_finalize(struct e53_session *s)
 			break;
 		}
 	}
-	if (s->outcome == E53_OUT_FAILURE && !any_failed && s->nstages) {
-		/* the stage in progress when the restore failed */
-		for (i = s->nstages; i-- > 0;)
-			if (s->stages[i].outcome == E53_ST_UNKNOWN) {
-				s->stages[i].outcome = E53_ST_FAILED;
-				break;
-			}
-	}
-	/* the timeline in log order (a device step is filed at its first line) */
-	for (i = 1; i < s->nstages; i++) {
-		struct e53_stage t = s->stages[i];
-		unsigned j = i;
+	if (s->outcome != E53_OUT_FAILURE || !s->nstages)
+		return;
+	/* The stage in progress when the restore failed is the last one, if
+	 * the log left it open: blamed when nothing else failed, or when it
+	 * is of the failure's own kind (an earlier failure was survived). */
+	last = &s->stages[s->nstages - 1];
+	if (last->outcome == E53_ST_UNKNOWN) {
+		const struct e53_error_code *ec = s->has_code ? e53_error_lookup(s->code) : NULL;
 
-		while (j > 0 && s->stages[j - 1].line > t.line) {
-			s->stages[j] = s->stages[j - 1];
-			j--;
-		}
-		s->stages[j] = t;
+		if (!any_failed ||
+		    (ec && !strcmp(e53_category_for_subsystem(last->subsystem), ec->category)))
+			last->outcome = E53_ST_FAILED;
 	}
 }

@@ -1,8 +1,9 @@
 /* prefilter.h - one pass over a line finds which of many literals occur.
  *
- * Each literal is indexed by its rarest byte pair (bigram); the scan tests
- * every bigram of the line against an 8 KiB bitmap that stays in L1 cache
- * and verifies the few hits with memcmp.  Unlike an Aho-Corasick walk the
+ * Every second byte of the line is sampled: its trigram is hashed and
+ * tested against an 8 KiB bitmap that stays in L1 cache, and the few hits
+ * are verified with the bytes themselves.  Literals are entered at their
+ * offsets 0 and 1, so none is missed.  Unlike an Aho-Corasick walk the
  * per-byte work has no dependency chain, so it runs near memory speed. */
 #ifndef ERR53_PREFILTER_H
 #define ERR53_PREFILTER_H
@@ -15,8 +16,11 @@ struct e53_prefilter;
 
 struct e53_prefilter *e53_prefilter_new(void);
 void e53_prefilter_free(struct e53_prefilter **pf);
-/* Literals of 2 bytes or more; id is returned by the scan. */
+/* Literals of 4 bytes or more; id is returned by the scan. */
 e53_status e53_prefilter_add(struct e53_prefilter *pf, const char *lit, size_t len, uint32_t id);
+/* Optional, before build: text like the one that will be scanned (log
+ * lines); anchors are then put on the trigrams rarest in it. */
+e53_status e53_prefilter_train(struct e53_prefilter *pf, const char *text, size_t len);
 e53_status e53_prefilter_build(struct e53_prefilter *pf);
 size_t e53_prefilter_count(const struct e53_prefilter *pf);
 

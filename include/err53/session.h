@@ -87,8 +87,10 @@ struct e53_session {
 	unsigned class_count[E53_EC__COUNT];
 	uint64_t class_first_line[E53_EC__COUNT];
 	bool fdr_open, fdr_failed, fdr_failed53, fdr_seen;
+	bool device_log;         /* the device's own restore log is in the input */
 	/* routing */
 	char tags[E53_MAX_TAGS][24];
+	unsigned char tagmodes[E53_MAX_TAGS];  /* DFU, Recovery, Restore */
 	unsigned ntags;
 	bool terminated;
 	bool content;            /* has events beyond identity */
