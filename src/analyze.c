@@ -241,6 +241,20 @@ static void on_line(void *ctx, const char *line, size_t len, uint64_t lineno)
 		len = strip_escapes(line, len, an->clean);
 		line = an->clean;
 	}
+	/* a line a GUI wrapper printed as a C string: ... "message\n" */
+	if (len >= 4 && line[len - 1] == '"' && line[len - 2] == 'n' && line[len - 3] == '\\') {
+		const char *q = memchr(line, '"', len - 3 < 48 ? len - 3 : 48);
+
+		if (q && (q == line || q[-1] == ' ')) {
+			size_t head = (size_t)(q - line);
+
+			if (line != an->clean)
+				memcpy(an->clean, line, head);
+			memmove(an->clean + head, q + 1, len - 3 - head - 1);
+			len -= 4;
+			line = an->clean;
+		}
+	}
 	if (e53_sysdiag_line(an->sd, line, len, lineno))
 		return;
 	an->nev = 0;

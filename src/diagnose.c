@@ -97,7 +97,7 @@ static void act_dfu(struct e53_session *s, const struct e53_device *d, bool fix_
 	if (fix_note) {
 		if (s->target_build[0] && e53_build_cmp(s->target_build, "13D20") < 0)
 			why = " The target build predates the Error 53 fix (iOS 9.2.1, build 13D20): with a "
-			      "current iOS the restore completes and the phone works with Touch ID disabled.";
+			      "current iOS the restore completes and the device works with Touch ID disabled.";
 		else
 			why = " From iOS 9.2.1 (13D20) on, a 53 no longer leaves the phone unusable: the "
 			      "restore completes with Touch ID disabled.";
@@ -172,7 +172,7 @@ static void category_actions(struct e53_session *s, long code, const char *categ
 		act(s, "Factory data (FDR) failed: check the computer's network and proxy, then retry; if it repeats, Apple service.");
 	} else {
 		act(s, "Update the restore software on the computer and retry in DFU mode.");
-		act(s, "If the same code returns, search the code with --explain and contact Apple Support.");
+		act(s, "If the same code returns, look it up with err53-logscan --explain=CODE and contact Apple Support.");
 	}
 }
 
@@ -285,6 +285,8 @@ void e53_diagnose(struct e53_session *s)
 		break;
 	case E53_V_FDR_SERVICE:
 		act(s, "This is not a hardware fault: do not replace parts.");
+		if (s->family == E53_FAM_FUTURERESTORE)
+			act(s, "With futurerestore, the FDR request goes through the computer: use a direct connection (no proxy or VPN) and a current futurerestore build, then retry.");
 		act(s, "Check the computer's network: FDR needs direct HTTPS to Apple's servers (no proxy, VPN or TLS-inspecting firewall), and a correct date and time.");
 		act(s, "Retry with Apple's own software (Finder, iTunes or Apple Devices), or later if Apple's service is failing.");
 		act(s, "If it keeps failing from a clean network, contact Apple Support with this report.");
@@ -297,6 +299,8 @@ void e53_diagnose(struct e53_session *s)
 	case E53_V_UNDETERMINED:
 		if (faceid) {
 			act(s, "This device has Face ID: a 53 is not a Touch ID problem here. Check the computer's network and proxy (FDR reaches Apple's servers) and retry.");
+		} else if (s->family == E53_FAM_FUTURERESTORE) {
+			act(s, "With futurerestore, a 53 is most often the FDR server refusing or not reached through the computer's network or proxy: retry on a direct connection before suspecting parts.");
 		} else {
 			act(s, "Verify the repair history: was the Home button, Touch ID sensor or screen replaced by a third party?");
 		}

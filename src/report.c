@@ -155,6 +155,8 @@ void e53_render_session_ndjson(const struct e53_session *s, struct e53_buf *b)
 	json_kv(b, "category", e53_session_category(s), true);
 	json_kv(b, "meaning", ec ? ec->meaning : NULL, true);
 	json_kv(b, "status_text", s->status_text, true);
+	json_num(b, "failed_line", s->fail_line != 0 && s->outcome == E53_OUT_FAILURE, (long)s->fail_line, true);
+	json_kv(b, "failed_text", s->outcome == E53_OUT_FAILURE ? s->fail_text : NULL, true);
 	e53_buf_adds(b, "},\"stages\":[");
 	for (i = 0; i < s->nstages; i++) {
 		const struct e53_stage *st = &s->stages[i];
@@ -417,6 +419,10 @@ void e53_render_session_text(const struct e53_session *s, unsigned index, bool m
 			     md ? line : col(color, C_RED C_BOLD), md ? "" : line, md ? "" : col(color, C_OFF));
 		if (ec && ec->meaning)
 			e53_buf_addf(b, md ? "- **Meaning:** %s\n" : "Meaning:    %s\n", ec->meaning);
+		if (s->fail_line)
+			e53_buf_addf(b, md ? "- **Failure line:** `%s%s%s:%llu: %s`\n" : "Failed at:  %s%s%s:%llu: %s\n",
+				     s->path, s->member[0] ? ":" : "", s->member, (unsigned long long)s->fail_line,
+				     s->fail_text);
 	} else if (s->outcome == E53_OUT_SUCCESS) {
 		e53_buf_addf(b, md ? "- **Outcome:** %s\n" : "Outcome:    %s%s%s\n",
 			     md ? "restore completed" : col(color, C_GREEN), md ? "" : "restore completed",

@@ -111,8 +111,18 @@ static enum shape line_shape(const char *l, size_t n)
 
 			while (f + k < n && isdig(l[f + k]))
 				k++;
-			if (k == 3)
-				return SH_ITUNES;
+			if (k == 3) {
+				/* iTunes: "[pid:tid]:" or "iTunes[pid:tid]:" follows */
+				size_t q = f + k;
+
+				if (q < n && l[q] == ' ')
+					q++;
+				while (q < n && q < f + k + 40 && l[q] != '[' && l[q] != ' ' && l[q] != ':')
+					q++;
+				if (q < n && l[q] == '[' && q + 1 < n && isdig(l[q + 1]))
+					return SH_ITUNES;
+				return SH_OTHER;
+			}
 			if (k == 6)
 				return SH_RESTORED_EXT;
 		}
@@ -344,6 +354,7 @@ void e53_builder_begin(struct e53_builder *b, const char *path, const char *memb
 }
 
 static struct e53_session *new_session(struct e53_builder *b);
+static void note_failure(struct e53_session *s, const struct e53_event *ev);
 
 static void finish_session(struct e53_builder *b, struct e53_session *s)
 {
@@ -804,10 +815,15 @@ void e53_session_add_evidence(struct e53_session *s, enum e53_ev_class cls, uint
 	e->previous = previous;
 	snprintf(e->member, sizeof e->member, "%s", member ? member : "");
 	snprintf(e->rule, sizeof e->rule, "%s", rule ? rule : "");
-	if (len > sizeof e->text - 1)
-		len = sizeof e->text - 1;
-	memcpy(e->text, text, len);
-	e->text[len] = '\0';
+	if (len > sizeof e->text - 1) {
+		/* cut, and say so */
+		len = sizeof e->text - 4;
+		memcpy(e->text, text, len);
+		memcpy(e->text + len, "...", 4);
+	} else {
+		memcpy(e->text, text, len);
+		e->text[len] = '\0';
+	}
 	/* keep the list in line order within each member */
 	for (i = 1; i < s->nev; i++) {
 		unsigned j = i;
@@ -884,6 +900,7 @@ static void on_step(struct e53_builder *b, struct e53_session *s, const struct e
 		st->explicit_outcome = true;
 		st->line = ev->line;
 		s->saw_failure = true;
+		note_failure(s, ev);
 		if (has_code)
 			set_code(s, code, b->in_embed || s->family == E53_FAM_RESTORED ? 3 : 5, false);
 		if (is_fdr_step(id))
@@ -1021,12 +1038,24 @@ static void on_op(struct e53_builder *b, struct e53_session *s, const struct e53
 	add_stage(s, name, op ? op->subsystem : "other", (int)raw, -1, ev->line);
 }
 
+/* The first line that says the restore failed, for the report. */
+static void note_failure(struct e53_session *s, const struct e53_event *ev)
+{
+	size_t n = ev->text_len < sizeof s->fail_text - 1 ? ev->text_len : sizeof s->fail_text - 1;
+
+	if (s->fail_line)
+		return;
+	s->fail_line = ev->line;
+	memcpy(s->fail_text, ev->text, n);
+	s->fail_text[n] = '\0';
+}
+
 static void on_outcome(struct e53_builder *b, struct e53_session *s, const struct e53_event *ev)
 {
 	const struct e53_slice *f = ev->f;
 	long v;
 	int rank = b->in_embed || s->family == E53_FAM_RESTORED ? 3 : 8;
-	bool failed = false;
+	bool failed = false, says53 = false;
 
 	if (b->in_embed && b->embed_previous)
 		return;
@@ -1041,6 +1070,7 @@ static void on_outcome(struct e53_builder *b, struct e53_session *s, const struc
 			s->saw_success = true;
 		} else {
 			failed = true;
+			says53 = v == 53 || v == -53;
 			set_code(s, v, rank, true);
 		}
 	}
@@ -1053,6 +1083,7 @@ static void on_outcome(struct e53_builder *b, struct e53_session *s, const struc
 
 		if (parse_hex(f[E53_F_HEXCODE].p, f[E53_F_HEXCODE].n, &h) && h && h < 100000) {
 			failed = true;
+			says53 = h == 53;
 			set_code(s, (long)h, rank - 2, true);
 		}
 	}
@@ -1064,9 +1095,10 @@ static void on_outcome(struct e53_builder *b, struct e53_session *s, const struc
 			s->saw_success = true;
 		} else if (m) {
 			failed = true;
+			says53 = m->status == 53;
 			/* 50 and 51 share one text: a device step may tell them apart;
 			 * -1 (Verification Error) is a failure without a code */
-			set_code(s, m->status, m->status == 50 ? rank - 3 : rank, true);
+			set_code(s, m->status, m->status == 50 ? 2 : rank, true);
 		} else {
 			failed = true;
 		}
@@ -1087,9 +1119,11 @@ static void on_outcome(struct e53_builder *b, struct e53_session *s, const struc
 			st->explicit_outcome = true;
 		}
 	}
-	if (s->has_code && s->code == 53 && failed)
+	if (says53 && s->has_code && s->code == 53)
 		e53_session_add_evidence(s, E53_EC_CODE, ev->line, b->member, ev->rule, ev->text,
 					 ev->text_len, false, false);
+	if (failed)
+		note_failure(s, ev);
 }
 
 static void on_stage(struct e53_builder *b, struct e53_session *s, const struct e53_event *ev)
@@ -1122,8 +1156,10 @@ static void on_stage(struct e53_builder *b, struct e53_session *s, const struct 
 	if (o == E53_ST_FAILED || (o == E53_ST_OK && st->outcome != E53_ST_FAILED)) {
 		st->outcome = o;
 		st->explicit_outcome = true;
-		if (o == E53_ST_FAILED)
+		if (o == E53_ST_FAILED) {
 			st->line = ev->line;
+			note_failure(s, ev);
+		}
 	}
 }
 
@@ -1258,6 +1294,14 @@ void e53_finalize(struct e53_session *s)
 	bool any_failed = false;
 	struct e53_stage *last;
 
+	/* no tool's marker: the device's own log, or a host tool speaking
+	 * the restore protocol as idevicerestore does */
+	if (s->family == E53_FAM_NONE) {
+		if (s->device_log)
+			s->family = E53_FAM_RESTORED;
+		else if (s->nstages)
+			s->family = E53_FAM_IDEVICERESTORE;
+	}
 	/* a device log on its own that ran to its final step without a
 	 * failure: the restore went through */
 	if (s->family == E53_FAM_RESTORED && s->terminated && !s->saw_failure && !s->has_code)

@@ -175,7 +175,7 @@ const struct e53_device *e53_device_lookup(const char *product_type, size_t len)
     return NULL;
 }
 
-/* docs REPORT-CONTRACT.md, result.category for a failure without an Apple
+/* the report contract (err53-report(5)), result.category for a failure without an Apple
  * code. Kept here, not in a TSV, because it is part of the report contract
  * rather than a fact about devices. */
 static const struct {

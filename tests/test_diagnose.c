@@ -5,7 +5,7 @@
  * through the session builder (which finalizes and diagnoses each session
  * before handing it over), or, for states the builder cannot reach, filled
  * by hand and passed to e53_finalize + e53_diagnose.  The oracle is
- * docs/ERROR53.md (verdicts, confidence, the rules the classifier must
+ * the Error 53 model (err53-report(5)) (verdicts, confidence, the rules the classifier must
  * respect, the recommended steps).
  *
  * Tests named `regression_` pin defects that were found and fixed (see the
@@ -78,7 +78,7 @@ static uint64_t epilogue53(struct t_feed *f)
 	return l;
 }
 
-/* ---- cause lines (texts from FORMATS §5.9 and the rule samples) ---------- */
+/* ---- cause lines (texts from the log formats and the rule samples) ---------- */
 
 static const char SEP_ERROR[] = "SYSLOG: Nov 13 12:36:51 localhost kernel[0] <Notice>: AppleMesaSEPDriver::"
 				"sepMessageReceived: SEP returned error, request = 54, data = 1, length = 0";
@@ -406,7 +406,7 @@ Test(confidence, evidence_outside_the_fdr_step_is_medium)
 	t_feed_free(&f);
 }
 
-/* ERROR53.md: "medium: ... or the final code is missing (log cut short)
+/* the Error 53 model: "medium: ... or the final code is missing (log cut short)
  * while the FDR step failed with 53" - filled by hand: no code at all. */
 Test(confidence, fdr_step_failed_53_without_final_code_is_medium)
 {
@@ -433,7 +433,7 @@ Test(confidence, fdr_step_failed_53_without_final_code_is_medium)
  * ends - no host `Status:` line, no final code.
  * Regression (fixed; src/diagnose.c, e53_diagnose; cause in src/session.c on_step): the
  * step's own code 53 is stored as the session code (set_code, rank 3), so
- * `final53` is true and the confidence is "high", although ERROR53.md asks
+ * `final53` is true and the confidence is "high", although the Error 53 model asks
  * for "medium" when the final code is missing while the FDR step failed
  * with 53 (the `!s->has_code && s->fdr_failed53` branch of is53 can never be
  * reached from the builder).  Fix: remember whether the 53 came from a
@@ -509,7 +509,7 @@ Test(precedence, network_outranks_touch_id_hardware)
 
 Test(precedence, network_outranks_factory_data)
 {
-	/* FORMATS 5.9: foundData is NULL also precedes HTTP 403 chains */
+	/* the log formats: foundData is NULL also precedes HTTP 403 chains */
 	cause_fn c[] = { found_null, http403 };
 	struct e53_session s;
 

@@ -3,9 +3,9 @@
  * routing concurrent devices by tag, embedded device logs, operation and
  * step decoding, the result rules, bounded memory and the normalisers.
  *
- * The oracle is the documentation, not the code: docs/FORMATS.md §0 (ops,
+ * The oracle is the documentation, not the code: the log formats (ops,
  * steps, codes, ECIDs), §5.7 (embedded logs), §7 (splitting) and
- * docs/REPORT-CONTRACT.md (result rules).  The events mimic what the rule
+ * the report contract (err53-report(5)) (result rules).  The events mimic what the rule
  * files emit for each line (rule ids and fields as in the rules/ files), and
  * the line texts are realistic because the builder reads each line's shape
  * and device tag itself.
@@ -135,7 +135,7 @@ static void seq_in_order(const struct t_feed *f)
 
 /* ---- splitting ---------------------------------------------------------- */
 
-/* Three idevicerestore runs in one file (FORMATS §7: a banner starts a run).
+/* Three idevicerestore runs in one file (the log formats: a banner starts a run).
  * Run 2 embeds a device log with a Touch ID error and fails with 53. */
 struct three_runs {
 	uint64_t r1_first, r1_last, r2_first, r2_evidence, r2_fail, r2_status, r2_last, r3_first, r3_last;
@@ -259,7 +259,7 @@ Test(split, last_line_stops_before_next_session)
 	t_feed_free(&f);
 }
 
-/* FORMATS §7: a new ECID (or ProductType) inside a session means a new
+/* the log formats: a new ECID (or ProductType) inside a session means a new
  * session starts at that line, even without a start marker. */
 Test(split, new_ecid_without_start_marker_splits)
 {
@@ -319,7 +319,7 @@ Test(split, new_product_type_without_start_marker_splits)
 	t_feed_free(&f);
 }
 
-/* REPORT-CONTRACT: `family` is one of the six names, never null.  A session
+/* The report contract: `family` is one of the six names, never null.  A session
  * split off at a new ECID inside an idevicerestore stream was still written
  * by idevicerestore.
  * Regression (fixed; src/session.c, target() `fresh:` / new_session): the new session gets
@@ -424,7 +424,7 @@ Test(split, after_end_outcome_stays_identity_starts_new)
 	t_feed_free(&f);
 }
 
-/* FORMATS §7 (idevicerestore): a session starts at `Found device in … mode`
+/* the log formats (idevicerestore): a session starts at `Found device in … mode`
  * after a terminal line - the line that opens the retry, before its ECID.
  * Regression (fixed; minor, src/session.c, target()): after `end`, an identity event
  * without a device field (the rule idr-found-device-mode sets only `mode`)
@@ -456,7 +456,7 @@ Test(split, regression_found_device_after_end_starts_new_session)
 	t_feed_free(&f);
 }
 
-/* FORMATS §7 (mobilerestore): a session starts at `Changing state from
+/* the log formats (mobilerestore): a session starts at `Changing state from
  * 'Idle' to 'Restoring'` and ends at `Restore completed, status: N`.  A
  * single device retried in the same log: the state and result lines carry
  * no tag (as in the rule samples), the operation lines do.
@@ -1189,7 +1189,7 @@ Test(result, no_outcome_is_incomplete_without_code)
 	t_feed_free(&f);
 }
 
-/* REPORT-CONTRACT: a failure without an Apple code takes the category of the
+/* The report contract: a failure without an Apple code takes the category of the
  * failing stage's subsystem. */
 Test(result, failure_without_code_takes_stage_category)
 {
@@ -1231,7 +1231,7 @@ Test(result, failure_without_code_takes_stage_category)
 	}
 }
 
-/* REPORT-CONTRACT: result.code is null when the session did not fail. */
+/* The report contract: result.code is null when the session did not fail. */
 Test(result, success_clears_code)
 {
 	struct e53_session *s = calloc(1, sizeof *s);

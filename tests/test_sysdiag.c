@@ -1431,7 +1431,7 @@ Test(sysdiag_regressions, xml_comment_trick_crashes_pipeline, .timeout = 60)
 }
 
 /* Regression 4 (fixed) (src/sysdiag.c, on_id_line + set_id(..., over=false)): the
- * identity order of FORMATS.md 6 (remotectl, then IODeviceTree +
+ * identity order of the log formats (remotectl, then IODeviceTree +
  * SystemVersion.plist, then the mobileactivationd startup block) is not
  * applied: every fallback source fills an empty field first-come, and the
  * logs/ members come before logs/SystemVersion/ and ioreg/ in a real
@@ -1623,7 +1623,7 @@ Test(sysdiag_regressions, seventeen_reports_all_get_identity)
  * an IN_PROGRESS_ root (ps.txt, taskinfo.txt, ...) matches no known path
  * and no known folder, so want() returns true before the root is even
  * registered, and the file is read as an ordinary log through the rules.
- * FORMATS.md 6 says to skip the whole tree.  (Fix: in want(), test the
+ * the log formats says to skip the whole tree.  (Fix: in want(), test the
  * path components for an IN_PROGRESS_sysdiagnose_ folder before the
  * known-member checks.) */
 Test(sysdiag_regressions, in_progress_tree_not_read_at_all)

@@ -1,7 +1,7 @@
 /* test_tables.c: checks the tables generated from the TSV files in data/ (order,
  * uniqueness, vocabulary, row counts) and the look-ups in src/tables.c.
  *
- * The vocabularies below are copied from docs/REPORT-CONTRACT.md on purpose,
+ * The vocabularies below are copied from the report contract (err53-report(5)) on purpose,
  * not taken from src/tables.c: the test must be an independent oracle, so a
  * typo in a TSV or in the category map shows up as a failure here.
  * Run from the project root: the row-count test opens the files in data/. */
@@ -354,7 +354,7 @@ Test(tables_steps, checkpoint_keys_are_masked)
     cr_assert_eq(s->id, 0x067Bu);
     cr_assert_str_eq(s->name, "perform_restore_installing");
 
-    /* The same step in its other spellings (FORMATS.md section 0). */
+    /* The same step in its other spellings (the log formats 0). */
     cr_assert_eq(e53_step_lookup(0x1103067Bu), s);
     cr_assert_eq(e53_step_lookup(0x1003067Bu), s);
     cr_assert_eq(e53_step_lookup(1659u), s);
@@ -476,12 +476,12 @@ Test(tables_devices, lookup_is_exact_length)
 
     cr_assert_null(e53_device_lookup("iPhone10", strlen("iPhone10")));
     cr_assert_null(e53_device_lookup("iPhone10,31", strlen("iPhone10,31")));
-    cr_assert_null(e53_device_lookup("iPhone1,1", strlen("iPhone1,1")));
+    cr_assert_null(e53_device_lookup("iPhone0,1", strlen("iPhone0,1")));
     cr_assert_null(e53_device_lookup("", 0));
     cr_assert_null(e53_device_lookup(NULL, 4));
 }
 
-/* ---- subsystem -> result.category (REPORT-CONTRACT) -------------------- */
+/* ---- subsystem -> result.category (The report contract) -------------------- */
 
 /* Arrays, not pointers: Criterion copies each parameter into the test's own
  * process and asks for cr_malloc'd memory behind any pointer in one; inline

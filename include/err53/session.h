@@ -81,6 +81,8 @@ struct e53_session {
 	bool final_code;         /* the code comes from a result line, not a step */
 	bool saw_failure, saw_success;
 	char status_text[96];
+	uint64_t fail_line;      /* the first line saying the restore failed, 0: none */
+	char fail_text[200];
 	unsigned nstages;
 	unsigned stages_dropped;
 	unsigned nev;

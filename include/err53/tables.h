@@ -55,7 +55,7 @@ const struct e53_step *e53_step_by_name(const char *name, size_t len);
 /* Case-insensitive (ASCII) compare of the ProductType ("iphone8,1" finds iPhone8,1). */
 const struct e53_device *e53_device_lookup(const char *product_type, size_t len);
 
-/* REPORT-CONTRACT mapping from a stage subsystem to result.category:
+/* The report contract mapping from a stage subsystem to result.category:
  * tss->network; filesystem,nand->storage; mesa,fdr->fdr;
  * savage,yonkers,secure-element->secure-element; sep,baseband,usb,battery->same;
  * boot,firmware,other->unknown; NULL/unknown->"unknown". Never returns NULL. */
