@@ -158,6 +158,9 @@ $(FB)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_common.h $(FUZZ_LIB_OBJ)
 
 fuzz: $(FUZZERS:%=$(FB)/fuzz_%)
 
+# keep the fuzz objects between builds
+.SECONDARY: $(FUZZ_LIB_OBJ)
+
 # FUZZ_SECONDS per harness; new crashers land in fuzz/crashers/NAME/.
 FUZZ_SECONDS ?= 60
 fuzz-run: fuzz

@@ -219,6 +219,8 @@ struct job {
 	bool done;
 	struct pool *pool;
 	size_t index;
+	FILE *spill;      /* report written while other inputs were ahead */
+	bool spill_failed;
 };
 
 struct pool {
@@ -234,17 +236,53 @@ struct pool {
 	FILE *out;
 };
 
-/* A large report streams out once its job is next in line; until then the
- * worker waits, so memory stays bounded by the jobs in flight. */
+/* Copies a job's spilled report to the output, then drops the spill. */
+static void unspill(struct job *j, FILE *out)
+{
+	char buf[65536];
+	size_t n;
+
+	if (!j->spill)
+		return;
+	rewind(j->spill);
+	while ((n = fread(buf, 1, sizeof buf, j->spill)) > 0)
+		fwrite(buf, 1, n, out);
+	fclose(j->spill);
+	j->spill = NULL;
+}
+
+/* A large report streams out as it grows when its input is next in line;
+ * otherwise it goes to an unlinked temporary file until its turn, so the
+ * workers never wait for each other and memory stays bounded.  Only if no
+ * temporary file can be made does a worker wait for its turn. */
 static void flush_job(void *ctx, struct e53_result *r)
 {
 	struct job *j = ctx;
 	struct pool *p = j->pool;
+	bool head;
 
 	pthread_mutex_lock(&p->mu);
-	while (p->printing != j->index)
-		pthread_cond_wait(&p->cv, &p->mu);
+	head = p->printing == j->index;
 	pthread_mutex_unlock(&p->mu);
+	if (!head && !j->spill && !j->spill_failed) {
+		j->spill = tmpfile();
+		j->spill_failed = j->spill == NULL;
+	}
+	if (!head && j->spill) {
+		if (fwrite(r->out.data, 1, r->out.len, j->spill) == r->out.len) {
+			e53_buf_reset(&r->out);
+			return;
+		}
+		/* the disk is full: fall back to waiting for the turn */
+		j->spill_failed = true;
+	}
+	if (!head) {
+		pthread_mutex_lock(&p->mu);
+		while (p->printing != j->index)
+			pthread_cond_wait(&p->cv, &p->mu);
+		pthread_mutex_unlock(&p->mu);
+	}
+	unspill(j, p->out);
 	if (r->out.len)
 		fwrite(r->out.data, 1, r->out.len, p->out);
 	e53_buf_reset(&r->out);
@@ -662,6 +700,7 @@ int main(int argc, char **argv)
 					fprintf(stderr, "%s: %s: out of memory\n", prog, inputs.v[i]);
 					j->res.refused = true;
 				}
+				unspill(j, out);
 				if (j->res.out.len)
 					fwrite(j->res.out.data, 1, j->res.out.len, out);
 				fflush(out);
