@@ -236,6 +236,27 @@ struct pool {
 	FILE *out;
 };
 
+/* An unlinked temporary file in $TMPDIR (or /tmp): gone when closed. */
+static FILE *spill_file(void)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+	int fd;
+	FILE *f;
+
+	if (!dir || !*dir)
+		dir = "/tmp";
+	snprintf(path, sizeof path, "%s/err53-logscan.XXXXXX", dir);
+	fd = mkstemp(path);
+	if (fd < 0)
+		return NULL;
+	unlink(path);
+	f = fdopen(fd, "w+");
+	if (!f)
+		close(fd);
+	return f;
+}
+
 /* Copies a job's spilled report to the output, then drops the spill. */
 static void unspill(struct job *j, FILE *out)
 {
@@ -265,7 +286,7 @@ static void flush_job(void *ctx, struct e53_result *r)
 	head = p->printing == j->index;
 	pthread_mutex_unlock(&p->mu);
 	if (!head && !j->spill && !j->spill_failed) {
-		j->spill = tmpfile();
+		j->spill = spill_file();
 		j->spill_failed = j->spill == NULL;
 	}
 	if (!head && j->spill) {
