@@ -137,6 +137,20 @@ if [ -d "$FIX/logs" ]; then
 	cmp -s "$T/j1" "$T/j2" && ok || bad "-j 2 output differs from -j 1"
 fi
 
+# --- -j with reports past the 1 MiB spill point: same bytes as -j 1,
+# with a spill directory and without one (the worker then waits its turn)
+if [ -d "$FIX/logs" ]; then
+	for k in 1 2 3; do
+		for r in $(seq 1 30); do cat "$FIX"/logs/*.log; done >"$T/many$k.log"
+	done
+	"$BIN" --format=ndjson -j 1 "$T"/many1.log "$T"/many2.log "$T"/many3.log >"$T/s1" 2>/dev/null
+	[ "$(wc -c <"$T/s1")" -gt 2000000 ] && ok || bad "spill: reports too small to test spilling"
+	"$BIN" --format=ndjson -j 3 "$T"/many1.log "$T"/many2.log "$T"/many3.log >"$T/s3" 2>/dev/null
+	cmp -s "$T/s1" "$T/s3" && ok || bad "spill: -j 3 output differs from -j 1"
+	TMPDIR=/nonexistent "$BIN" --format=ndjson -j 3 "$T"/many1.log "$T"/many2.log "$T"/many3.log >"$T/s4" 2>/dev/null
+	cmp -s "$T/s1" "$T/s4" && ok || bad "spill: -j 3 without a spill directory differs from -j 1"
+fi
+
 # --- rules tooling
 expect_exit check-rules 0 "$BIN" --check-rules
 expect_grep check-rules "$T/out" "rules OK"
