@@ -139,7 +139,8 @@ $(B)/replay-%: fuzz/fuzz_%.c fuzz/replay.c fuzz/fuzz_common.h $(LIBA)
 	$(CC) $(ALL_CFLAGS) -o $@ fuzz/fuzz_$*.c fuzz/replay.c $(LIBA) $(ALL_LDFLAGS) $(PKG_LIBS)
 
 fuzz-replay: $(REPLAY_BIN)
-	@set -e; for f in $(FUZZERS); do $(B)/replay-$$f fuzz/corpus/$$f fuzz/crashers/$$f; done
+	@set -e; for f in $(FUZZERS); do $(B)/replay-$$f fuzz/corpus/$$f fuzz/crashers/$$f; done; \
+	echo "$(words $(FUZZERS)) passed, 0 failed"
 
 FUZZ_CC ?= clang
 FB := build-fuzz
