@@ -41,7 +41,7 @@ static void usage(FILE *f)
 "  -f, --format=FMT        text (default), markdown, ndjson, csv, or events\n"
 "  -o, --output=FILE       write the report to FILE instead of standard output\n"
 "      --redact            replace serials, ECIDs, UDIDs, IMEIs and user names\n"
-"                          with stable placeholders (SERIAL-1, ...)\n"
+"                          with stable placeholders (SERIAL-1a2b3c4d, ...)\n"
 "      --color=WHEN        colour the text report: auto (default), always, never\n"
 "  -q, --quiet             no warnings or progress on standard error\n"
 "\n"
