@@ -452,7 +452,7 @@ static e53_status run(struct e53_analyzer *an, const char *input, const void *me
 				sink_warning(an, &o, m->text);
 		}
 	}
-	if (!an->nsessions && stats.bytes && an->opt->format != E53_FMT_EVENTS) {
+	if (!an->nsessions && stats.bytes && an->opt->format != E53_FMT_EVENTS && !e53_sysdiag_seen(an->sd)) {
 		struct e53_origin o = { input, input, NULL };
 
 		sink_warning(an, &o, an->binary ? "binary data; no restore log found"
@@ -550,9 +550,12 @@ void e53_render_summary(const struct e53_options *opt, const struct e53_result *
 
 			if (r->code)
 				snprintf(code, sizeof code, "%ld", r->code);
-			if (md)
-				e53_buf_addf(b, "| `%s` | %s | %s | %s | %s |\n", r->source, r->device,
+			if (md) {
+				e53_buf_adds(b, "| ");
+				e53_md_code(b, r->source, true);
+				e53_buf_addf(b, " | %s | %s | %s | %s |\n", r->device,
 					     e53_outcome_name(r->outcome), code, e53_verdict_name(r->verdict));
+			}
 			else
 				e53_buf_addf(b, "  %-*s  %-*s  %-10s %-5s %s\n", ws, r->source, wd, r->device,
 					     e53_outcome_name(r->outcome), code, e53_verdict_name(r->verdict));

@@ -279,6 +279,34 @@ void e53_render_input_error_ndjson(const char *path, const char *member, const c
 #define C_YELLOW "\033[33m"
 #define C_OFF "\033[0m"
 
+/* Markdown inline code that survives backticks and table pipes in the
+ * text: a fence longer than the longest run of backticks inside, and
+ * pipes escaped when the span sits in a table cell. */
+void e53_md_code(struct e53_buf *b, const char *text, bool in_table)
+{
+	size_t run = 0, longest = 0, k;
+	const char *p;
+
+	for (p = text; *p; p++) {
+		run = *p == '`' ? run + 1 : 0;
+		if (run > longest)
+			longest = run;
+	}
+	for (k = 0; k <= longest; k++)
+		e53_buf_addc(b, '`');
+	if (longest)
+		e53_buf_addc(b, ' ');
+	for (p = text; *p; p++) {
+		if (in_table && *p == '|')
+			e53_buf_addc(b, '\\');
+		e53_buf_addc(b, *p);
+	}
+	if (longest)
+		e53_buf_addc(b, ' ');
+	for (k = 0; k <= longest; k++)
+		e53_buf_addc(b, '`');
+}
+
 static const char *col(bool on, const char *c)
 {
 	return on ? c : "";
@@ -344,6 +372,15 @@ static void source_name(const struct e53_session *s, char *out, size_t cap)
 	snprintf(out, cap, "%s%s%s", s->path, s->member[0] ? ":" : "", s->member);
 }
 
+static void md_cell(struct e53_buf *b, const char *text)
+{
+	for (; *text; text++) {
+		if (*text == '|' || *text == '\\' || *text == '`' || *text == '*' || *text == '_')
+			e53_buf_addc(b, '\\');
+		e53_buf_addc(b, *text);
+	}
+}
+
 /* A compact timeline: the first stages, an ellipsis, the last ones. */
 static void timeline(const struct e53_session *s, struct e53_buf *b, bool md, bool color)
 {
@@ -367,7 +404,9 @@ static void timeline(const struct e53_session *s, struct e53_buf *b, bool md, bo
 			continue;
 		}
 		if (md) {
-			e53_buf_addf(b, "| %s | %s | %s%s%s | %llu |\n", st->name, st->subsystem,
+			e53_buf_adds(b, "| ");
+			md_cell(b, st->name);
+			e53_buf_addf(b, " | %s | %s%s%s | %llu |\n", st->subsystem,
 				     st->outcome == E53_ST_FAILED ? "**" : "", o, st->outcome == E53_ST_FAILED ? "**" : "",
 				     (unsigned long long)st->line);
 		} else {
@@ -396,8 +435,12 @@ void e53_render_session_text(const struct e53_session *s, unsigned index, bool m
 	source_name(s, src, sizeof src);
 	(void)index;
 	if (md)
-		e53_buf_addf(b, "## Restore: `%s` (lines %llu-%llu)\n\n", src,
-			     (unsigned long long)s->first_line, (unsigned long long)s->last_line);
+	{
+		e53_buf_adds(b, "## Restore: ");
+		e53_md_code(b, src, false);
+		e53_buf_addf(b, " (lines %llu-%llu)\n\n", (unsigned long long)s->first_line,
+			     (unsigned long long)s->last_line);
+	}
 	else
 		e53_buf_addf(b, "%s== Restore: %s (lines %llu-%llu) ==%s\n", col(color, C_BOLD),
 			     src, (unsigned long long)s->first_line, (unsigned long long)s->last_line,
@@ -419,10 +462,18 @@ void e53_render_session_text(const struct e53_session *s, unsigned index, bool m
 			     md ? line : col(color, C_RED C_BOLD), md ? "" : line, md ? "" : col(color, C_OFF));
 		if (ec && ec->meaning)
 			e53_buf_addf(b, md ? "- **Meaning:** %s\n" : "Meaning:    %s\n", ec->meaning);
-		if (s->fail_line)
-			e53_buf_addf(b, md ? "- **Failure line:** `%s%s%s:%llu: %s`\n" : "Failed at:  %s%s%s:%llu: %s\n",
-				     s->path, s->member[0] ? ":" : "", s->member, (unsigned long long)s->fail_line,
-				     s->fail_text);
+		if (s->fail_line && md) {
+			char loc[1400];
+
+			snprintf(loc, sizeof loc, "%s%s%s:%llu: %s", s->path, s->member[0] ? ":" : "", s->member,
+				 (unsigned long long)s->fail_line, s->fail_text);
+			e53_buf_adds(b, "- **Failure line:** ");
+			e53_md_code(b, loc, false);
+			e53_buf_addc(b, '\n');
+		} else if (s->fail_line) {
+			e53_buf_addf(b, "Failed at:  %s%s%s:%llu: %s\n", s->path, s->member[0] ? ":" : "",
+				     s->member, (unsigned long long)s->fail_line, s->fail_text);
+		}
 	} else if (s->outcome == E53_OUT_SUCCESS) {
 		e53_buf_addf(b, md ? "- **Outcome:** %s\n" : "Outcome:    %s%s%s\n",
 			     md ? "restore completed" : col(color, C_GREEN), md ? "" : "restore completed",
@@ -489,10 +540,19 @@ void e53_render_session_text(const struct e53_session *s, unsigned index, bool m
 
 static void csv_field(struct e53_buf *b, const char *v, bool comma)
 {
+	char guarded[1200];
+
 	if (comma)
 		e53_buf_addc(b, ',');
 	if (!v)
 		return;
+	/* a text cell a spreadsheet would take for a formula gets a leading
+	 * apostrophe (numbers stay numbers) */
+	if ((v[0] == '=' || v[0] == '+' || v[0] == '@' || v[0] == '-') &&
+	    strspn(v + 1, "0123456789") != strlen(v + 1)) {
+		snprintf(guarded, sizeof guarded, "'%s", v);
+		v = guarded;
+	}
 	if (strpbrk(v, ",\"\r\n")) {
 		e53_buf_addc(b, '"');
 		for (; *v; v++) {
@@ -510,7 +570,7 @@ void e53_render_csv_header(struct e53_buf *b)
 {
 	e53_buf_adds(b, "path,member,first_line,last_line,family,product_type,device_name,ecid,serial,"
 			"target_build,target_version,current_build,behavior,outcome,code,code_name,category,"
-			"last_stage,verdict,confidence,evidence_lines\r\n");
+			"last_stage,verdict,confidence,evidence_lines,udid,current_version\r\n");
 }
 
 void e53_render_session_csv(const struct e53_session *s, struct e53_buf *b)
@@ -553,6 +613,8 @@ void e53_render_session_csv(const struct e53_session *s, struct e53_buf *b)
 				e53_buf_addf(&lines, "%s%llu", lines.len ? " " : "", (unsigned long long)s->ev[i].line);
 	csv_field(b, lines.data, true);
 	e53_buf_release(&lines);
+	csv_field(b, nz(s->udid), true);
+	csv_field(b, nz(s->current_version), true);
 	e53_buf_adds(b, "\r\n");
 }
 

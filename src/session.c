@@ -1038,13 +1038,16 @@ static void on_op(struct e53_builder *b, struct e53_session *s, const struct e53
 	add_stage(s, name, op ? op->subsystem : "other", (int)raw, -1, ev->line);
 }
 
-/* The first line that says the restore failed, for the report. */
+/* The first line that says the restore failed, for the report: a failed
+ * step or a result line outranks a stage line (a subsystem may recover). */
 static void note_failure(struct e53_session *s, const struct e53_event *ev)
 {
 	size_t n = ev->text_len < sizeof s->fail_text - 1 ? ev->text_len : sizeof s->fail_text - 1;
+	int prio = ev->kind == E53_EV_STAGE ? 1 : 2;
 
-	if (s->fail_line)
+	if (s->fail_line && prio <= s->fail_prio)
 		return;
+	s->fail_prio = prio;
 	s->fail_line = ev->line;
 	memcpy(s->fail_text, ev->text, n);
 	s->fail_text[n] = '\0';
@@ -1304,7 +1307,8 @@ void e53_finalize(struct e53_session *s)
 	}
 	/* a device log on its own that ran to its final step without a
 	 * failure: the restore went through */
-	if (s->family == E53_FAM_RESTORED && s->terminated && !s->saw_failure && !s->has_code)
+	if ((s->family == E53_FAM_RESTORED || s->family == E53_FAM_SYSDIAGNOSE) && s->terminated &&
+	    !s->saw_failure && !s->has_code)
 		s->saw_success = true;
 	if (s->saw_failure || (s->has_code && s->code != 0))
 		s->outcome = E53_OUT_FAILURE;

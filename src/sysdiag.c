@@ -78,7 +78,7 @@ struct e53_sysdiag {
 	struct e53_buf blob;     /* plists and panic reports */
 	bool blob_over;
 	bool in_startup;         /* inside the mobileactivationd startup block */
-	bool remotectl_done;     /* past the local device's block */
+	bool remotectl_other;    /* inside a block about another device */
 	struct e53_sysdiag_msg msgs[MAX_WARN];
 	unsigned nwarn, warn_read;
 };
@@ -120,6 +120,11 @@ static void note(struct e53_sysdiag *sd, bool error, const char *path, const cha
 	m->has_member = member != NULL;
 	snprintf(m->member, sizeof m->member, "%s", member ? member : "");
 	snprintf(m->text, sizeof m->text, "%s", text);
+}
+
+bool e53_sysdiag_seen(const struct e53_sysdiag *sd)
+{
+	return sd->nroots != 0;
 }
 
 const struct e53_sysdiag_msg *e53_sysdiag_message(struct e53_sysdiag *sd)
@@ -340,7 +345,7 @@ bool e53_sysdiag_member_begin(struct e53_sysdiag *sd, const struct e53_origin *o
 		snprintf(sd->rel, sizeof sd->rel, "%s", rel);
 	}
 	sd->in_startup = false;
-	sd->remotectl_done = false;
+	sd->remotectl_other = false;
 	e53_buf_reset(&sd->blob);
 	sd->blob_over = false;
 	if (k == MK_OTA) {
@@ -520,10 +525,13 @@ static void on_id_line(void *ctx, const char *line, size_t len, uint64_t lineno)
 		return;
 	switch (sd->kind) {
 	case MK_REMOTECTL:
-		/* only the "Local device" block; "Found ..." blocks are other devices */
+		/* only the "Local device" block; "Found ..." blocks, before or
+		 * after it, are other devices */
 		if (len >= 6 && !memcmp(line, "Found ", 6))
-			sd->remotectl_done = true;
-		if (sd->remotectl_done)
+			sd->remotectl_other = true;
+		else if (len >= 12 && !memcmp(line, "Local device", 12))
+			sd->remotectl_other = false;
+		if (sd->remotectl_other)
 			return;
 		if ((v = kv_value(line, len, "SerialNumber", &vn)))
 			set_id(r->serial, sizeof r->serial, &r->rk_serial, RK_REMOTECTL, v, vn);

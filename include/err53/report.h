@@ -20,6 +20,7 @@ const char *e53_session_category(const struct e53_session *s);
 const char *e53_session_last_stage(const struct e53_session *s);
 const struct e53_device *e53_session_device(const struct e53_session *s);
 const char *e53_evidence_class_name(enum e53_ev_class c);
+void e53_md_code(struct e53_buf *b, const char *text, bool in_table);
 int e53_evidence_weight(const struct e53_session *s, const struct e53_evidence *e);
 
 #endif

@@ -82,6 +82,7 @@ struct e53_session {
 	bool saw_failure, saw_success;
 	char status_text[96];
 	uint64_t fail_line;      /* the first line saying the restore failed, 0: none */
+	int fail_prio;
 	char fail_text[200];
 	unsigned nstages;
 	unsigned stages_dropped;

@@ -31,6 +31,8 @@ bool e53_sysdiag_data(struct e53_sysdiag *sd, const char *p, size_t n);
 bool e53_sysdiag_member_end(struct e53_sysdiag *sd, struct e53_builder *b);
 /* End of input: sessions of the sysdiagnose are handed to the builder. */
 void e53_sysdiag_finish(struct e53_sysdiag *sd, struct e53_builder *b);
+/* True when this input held a sysdiagnose tree. */
+bool e53_sysdiag_seen(const struct e53_sysdiag *sd);
 /* Applies archive-wide identity and sensor state to a finished session. */
 void e53_sysdiag_apply(struct e53_sysdiag *sd, struct e53_session *s);
 /* Pending messages, one per call, NULL when none.  error: something was
