@@ -138,7 +138,7 @@ static void on_session(void *ctx, struct e53_session *s)
 		break;
 	case E53_FMT_TEXT:
 	case E53_FMT_MARKDOWN:
-		e53_render_session_text(s, an->nsessions, an->opt->format == E53_FMT_MARKDOWN,
+		e53_render_session_text(s, an->opt->format == E53_FMT_MARKDOWN,
 					an->opt->color, &r->out);
 		memset(&row, 0, sizeof row);
 		snprintf(row.source, sizeof row.source, "%s%s%s:%llu", s->path, s->member[0] ? ":" : "",
@@ -329,11 +329,9 @@ static void sink_data(void *ctx, const char *p, size_t n)
 static void sink_end(void *ctx, const struct e53_origin *o)
 {
 	struct e53_analyzer *an = ctx;
-	uint64_t before = an->lines.newlines;
 
 	(void)o;
 	e53_lines_finish(&an->lines);
-	(void)before;
 	if (!e53_sysdiag_member_end(an->sd, an->b))
 		e53_builder_end(an->b);
 }

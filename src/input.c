@@ -166,7 +166,39 @@ static bool gz_next_member(struct rd *r)
 	}
 }
 
+/* Readies the gzip reader for one more inflate call: starts the next
+ * member after one ended (reset says how), refills the input.  False when
+ * there is nothing to inflate: a clean end, or a failure set on r
+ * (truncation when the input ends inside a member). */
+static bool gz_ready(struct rd *r, bool (*reset)(struct rd *))
+{
+	if (r->st)
+		return false;
+	if (r->between) {
+		if (!gz_next_member(r))
+			return false;
+		r->between = false;
+		if (!reset(r)) {
+			rd_fail(r, E53_ECORRUPT, "gzip reset failed%s", NULL);
+			return false;
+		}
+	}
+	if (!gz_fill(r)) {
+		if (!r->st)
+			rd_fail(r, E53_ETRUNC, "gzip data ends early (truncated)%s", NULL);
+		return false;
+	}
+	return true;
+}
+
 #ifdef E53_WITH_ISAL
+static bool isal_reset(struct rd *r)
+{
+	isal_inflate_reset(r->isal);
+	r->isal->crc_flag = ISAL_GZIP;
+	return true;
+}
+
 /* The same loop on ISA-L's inflate (make ISAL=1): member by member, a
  * truncated or corrupt stream reported as with zlib. */
 static ssize_t gz_read(struct rd *r, void *buf, size_t n)
@@ -176,23 +208,9 @@ static ssize_t gz_read(struct rd *r, void *buf, size_t n)
 
 	s->next_out = buf;
 	s->avail_out = cap;
-	while (s->avail_out == cap) {
+	while (s->avail_out == cap && gz_ready(r, isal_reset)) {
 		int ret;
 
-		if (r->st)
-			break;
-		if (r->between) {
-			if (!gz_next_member(r))
-				break;
-			r->between = false;
-			isal_inflate_reset(s);
-			s->crc_flag = ISAL_GZIP;
-		}
-		if (!gz_fill(r)) {
-			if (!r->st)
-				rd_fail(r, E53_ETRUNC, "gzip data ends early (truncated)%s", NULL);
-			break;
-		}
 		s->next_in = r->z.next_in;
 		s->avail_in = r->z.avail_in;
 		ret = isal_inflate(s);
@@ -212,29 +230,18 @@ static ssize_t gz_read(struct rd *r, void *buf, size_t n)
 	return r->st ? -1 : 0;
 }
 #else
+static bool zlib_reset(struct rd *r)
+{
+	return inflateReset(&r->z) == Z_OK;
+}
+
 static ssize_t gz_read(struct rd *r, void *buf, size_t n)
 {
 	r->z.next_out = buf;
 	r->z.avail_out = (uInt)(n > UINT32_MAX ? UINT32_MAX : n);
-	while (r->z.avail_out == n) {
+	while (r->z.avail_out == n && gz_ready(r, zlib_reset)) {
 		int ret;
 
-		if (r->st)
-			break;
-		if (r->between) {
-			if (!gz_next_member(r))
-				break;
-			r->between = false;
-			if (inflateReset(&r->z) != Z_OK) {
-				rd_fail(r, E53_ECORRUPT, "gzip reset failed%s", NULL);
-				break;
-			}
-		}
-		if (!gz_fill(r)) {
-			if (!r->st)
-				rd_fail(r, E53_ETRUNC, "gzip data ends early (truncated)%s", NULL);
-			break;
-		}
 		ret = inflate(&r->z, Z_NO_FLUSH);
 		if (ret == Z_STREAM_END) {
 			r->between = true;

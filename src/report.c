@@ -423,7 +423,7 @@ static void timeline(const struct e53_session *s, struct e53_buf *b, bool md, bo
 		e53_buf_adds(b, md ? "(no stage lines in the log)\n" : "  (no stage lines in the log)\n");
 }
 
-void e53_render_session_text(const struct e53_session *s, unsigned index, bool md, bool color,
+void e53_render_session_text(const struct e53_session *s, bool md, bool color,
 			     struct e53_buf *b)
 {
 	const struct e53_error_code *ec = s->has_code && s->outcome == E53_OUT_FAILURE ? e53_error_lookup(s->code) : NULL;
@@ -433,7 +433,6 @@ void e53_render_session_text(const struct e53_session *s, unsigned index, bool m
 	unsigned i, n = 0, pass;
 
 	source_name(s, src, sizeof src);
-	(void)index;
 	if (md)
 	{
 		e53_buf_adds(b, "## Restore: ");

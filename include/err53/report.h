@@ -6,8 +6,8 @@
 #include "err53/tables.h"
 
 void e53_render_session_ndjson(const struct e53_session *s, struct e53_buf *b);
-/* index: 1-based session number in the report; md: markdown instead of text. */
-void e53_render_session_text(const struct e53_session *s, unsigned index, bool md, bool color,
+/* md: markdown instead of text. */
+void e53_render_session_text(const struct e53_session *s, bool md, bool color,
 			     struct e53_buf *b);
 void e53_render_csv_header(struct e53_buf *b);
 void e53_render_session_csv(const struct e53_session *s, struct e53_buf *b);
