@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -501,20 +502,145 @@ static void report_warning(struct scan *sc, const struct e53_origin *o, const ch
 		sc->sink->warning(sc->sink->ctx, o, msg);
 }
 
+/* The two-stage pipeline for a decoded member (lim->pipeline): a second
+ * thread runs the reader stack (inflate, libarchive, UTF-16) into a ring of
+ * blocks while the caller's thread parses the blocks before it, in order.
+ * Only the producer touches the reader until it has been joined. */
+#define RING_BLOCKS 4
+
+struct ring {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct rd *r;
+	unsigned char *blk[RING_BLOCKS];
+	size_t len[RING_BLOCKS];
+	unsigned head, tail;   /* filled blocks are [tail, head) */
+	bool done;             /* the producer has read its last block */
+	bool stop;             /* the consumer wants no more */
+};
+
+static void *ring_produce(void *arg)
+{
+	struct ring *g = arg;
+
+	for (;;) {
+		unsigned slot;
+		ssize_t got;
+
+		pthread_mutex_lock(&g->mu);
+		while (!g->stop && g->head - g->tail == RING_BLOCKS)
+			pthread_cond_wait(&g->cv, &g->mu);
+		if (g->stop) {
+			pthread_mutex_unlock(&g->mu);
+			break;
+		}
+		slot = g->head % RING_BLOCKS;
+		pthread_mutex_unlock(&g->mu);
+		got = rd_read(g->r, g->blk[slot], BLOCK_SIZE);
+		pthread_mutex_lock(&g->mu);
+		if (got <= 0) {
+			g->done = true;
+		} else {
+			g->len[slot] = (size_t)got;
+			g->head++;
+		}
+		pthread_cond_broadcast(&g->cv);
+		pthread_mutex_unlock(&g->mu);
+		if (got <= 0)
+			break;
+	}
+	return NULL;
+}
+
+/* Next block from the ring: its length, 0 at the end.  The previous block
+ * handed out is released first. */
+static size_t ring_next(struct ring *g, const unsigned char **p, bool release)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&g->mu);
+	if (release) {
+		g->tail++;
+		pthread_cond_broadcast(&g->cv);
+	}
+	while (g->head == g->tail && !g->done)
+		pthread_cond_wait(&g->cv, &g->mu);
+	if (g->head != g->tail) {
+		*p = g->blk[g->tail % RING_BLOCKS];
+		n = g->len[g->tail % RING_BLOCKS];
+	}
+	pthread_mutex_unlock(&g->mu);
+	return n;
+}
+
+static bool ring_start(struct ring *g, pthread_t *th, struct rd *r)
+{
+	unsigned i;
+
+	memset(g, 0, sizeof *g);
+	g->r = r;
+	for (i = 0; i < RING_BLOCKS; i++)
+		if (!(g->blk[i] = malloc(BLOCK_SIZE)))
+			goto fail;
+	if (pthread_mutex_init(&g->mu, NULL))
+		goto fail;
+	if (pthread_cond_init(&g->cv, NULL)) {
+		pthread_mutex_destroy(&g->mu);
+		goto fail;
+	}
+	if (pthread_create(th, NULL, ring_produce, g)) {
+		pthread_cond_destroy(&g->cv);
+		pthread_mutex_destroy(&g->mu);
+		goto fail;
+	}
+	return true;
+fail:
+	for (i = 0; i < RING_BLOCKS; i++)
+		free(g->blk[i]);
+	return false;
+}
+
+static void ring_finish(struct ring *g, pthread_t th)
+{
+	unsigned i;
+
+	pthread_mutex_lock(&g->mu);
+	g->stop = true;
+	pthread_cond_broadcast(&g->cv);
+	pthread_mutex_unlock(&g->mu);
+	pthread_join(th, NULL);
+	pthread_cond_destroy(&g->cv);
+	pthread_mutex_destroy(&g->mu);
+	for (i = 0; i < RING_BLOCKS; i++)
+		free(g->blk[i]);
+}
+
 /* Push one text member to the sink, block by block, up to the byte cap. */
 static void deliver_text(struct scan *sc, struct rd *r, const struct e53_origin *o)
 {
 	uint64_t total = 0, cap = sc->lim->max_member_bytes;
-	bool cut = false;
+	bool cut = false, piped = false, released = false;
+	struct ring ring;
+	pthread_t th;
 
 	if (sc->sink->member_begin && !sc->sink->member_begin(sc->sink->ctx, o))
 		return;
 	if (sc->stats)
 		sc->stats->members++;
+	/* worth a thread only where decoding costs more than a read */
+	if (sc->lim->pipeline && r->kind != RD_FD && r->kind != RD_MEM)
+		piped = ring_start(&ring, &th, r);
 	for (;;) {
-		ssize_t got = rd_read(r, sc->block, BLOCK_SIZE);
+		const unsigned char *blk = sc->block;
+		ssize_t got;
 		size_t n;
 
+		if (piped) {
+			got = (ssize_t)ring_next(&ring, &blk, released);
+			released = true;
+		} else {
+			got = rd_read(r, sc->block, BLOCK_SIZE);
+		}
 		if (got <= 0)
 			break;
 		n = (size_t)got;
@@ -523,13 +649,15 @@ static void deliver_text(struct scan *sc, struct rd *r, const struct e53_origin 
 			cut = true;
 		}
 		if (n && sc->sink->data)
-			sc->sink->data(sc->sink->ctx, (const char *)sc->block, n);
+			sc->sink->data(sc->sink->ctx, (const char *)blk, n);
 		total += n;
 		if (sc->stats)
 			sc->stats->bytes += n;
 		if (cut)
 			break;
 	}
+	if (piped)
+		ring_finish(&ring, th);
 	if (sc->sink->member_end)
 		sc->sink->member_end(sc->sink->ctx, o);
 	if (cut) {

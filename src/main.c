@@ -49,6 +49,9 @@ static void usage(FILE *f)
 "      --files-from=FILE   read input names from FILE, one per line (- = stdin)\n"
 "      --files0-from=FILE  same, names separated by NUL bytes\n"
 "  -j, --jobs=N            analyze N inputs at once (default 1)\n"
+"      --no-pipeline       never decompress in a second thread (by default a\n"
+"                          compressed input is inflated by a second thread\n"
+"                          while it is parsed, when a processor is spare)\n"
 "\n"
 "Limits (suffixes K, M, G are powers of 1024):\n"
 "      --max-member-bytes=N  bytes expanded per file or archive member (default 4G)\n"
@@ -77,6 +80,7 @@ enum {
 	OPT_FILES_FROM = 256, OPT_FILES0_FROM, OPT_MAX_MEMBER_BYTES, OPT_MAX_MEMBERS,
 	OPT_MAX_LINE, OPT_MAX_NESTING, OPT_MAX_PLIST_BYTES, OPT_MAX_PLIST_DEPTH, OPT_RULES,
 	OPT_LIST_RULES, OPT_LIST_LITERALS, OPT_CHECK_RULES, OPT_EXPLAIN, OPT_REDACT, OPT_COLOR,
+	OPT_NO_PIPELINE,
 };
 
 static const struct option long_opts[] = {
@@ -100,6 +104,7 @@ static const struct option long_opts[] = {
 	{ "check-rules", optional_argument, NULL, OPT_CHECK_RULES },
 	{ "explain", required_argument, NULL, OPT_EXPLAIN },
 	{ "redact", no_argument, NULL, OPT_REDACT },
+	{ "no-pipeline", no_argument, NULL, OPT_NO_PIPELINE },
 	{ "color", required_argument, NULL, OPT_COLOR },
 	{ "colour", required_argument, NULL, OPT_COLOR },
 	{ NULL, 0, NULL, 0 },
@@ -476,6 +481,7 @@ int main(int argc, char **argv)
 	bool list_rules = false, list_literals = false, check_rules = false, redact = false;
 	bool usage_error = false, lists_given = false;
 	unsigned long jobs = 1;
+	bool pipeline = true;
 	struct e53_rules *rs = NULL;
 	struct e53_buf diag;
 	FILE *out = stdout;
@@ -549,6 +555,7 @@ int main(int argc, char **argv)
 			break;
 		case OPT_EXPLAIN: explain = optarg; break;
 		case OPT_REDACT: redact = true; break;
+		case OPT_NO_PIPELINE: pipeline = false; break;
 		case OPT_COLOR:
 			if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never")) {
 				fprintf(stderr, "%s: --color wants auto, always or never, not '%s'\n", prog, optarg);
@@ -677,6 +684,10 @@ int main(int argc, char **argv)
 		struct pool p;
 		pthread_t *th = NULL;
 		size_t nth = jobs < inputs.n ? jobs : inputs.n;
+		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+		/* a spare processor inflates while the worker parses */
+		opt.lim.pipeline = pipeline && ncpu > 0 && nth < (size_t)ncpu;
 
 		memset(&p, 0, sizeof p);
 		p.rs = rs;

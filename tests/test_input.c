@@ -552,6 +552,52 @@ IN_TEST(input_gzip, truncated_gzip_reports_etrunc_and_delivers_the_decodable_pre
 	free(p);
 }
 
+/* The inflate thread (lim.pipeline): the same bytes in the same order
+ * over many ring blocks, the same truncation error at the same point, and
+ * a member cut by the byte cap stops the producer cleanly. */
+IN_TEST(input_gzip, pipeline_delivers_the_same_bytes_errors_and_cut)
+{
+	struct tbuf text = { 0 }, gz = { 0 }, cut = { 0 };
+	struct e53_limits lim;
+	size_t plain_len;
+	char *p, *pc;
+
+	e53_limits_default(&lim);
+	noisy_text(&text, 3000000);  /* about a dozen 256 KiB blocks, more than the ring holds */
+	t_gzip(&gz, text.p, text.len);
+	tbuf_add(&cut, gz.p, gz.len / 2);
+	p = write_buf("pipe.gz", &gz);
+	pc = write_buf("pipe-cut.gz", &cut);
+	for (int piped = 0; piped < 2; piped++) {
+		struct rec r = { 0 }, rc = { 0 }, rk = { 0 };
+
+		lim.pipeline = piped;
+		lim.max_member_bytes = E53_DEFAULT_MAX_MEMBER_BYTES;
+		cr_assert_eq(scan(p, &lim, &r, NULL), E53_OK);
+		cr_assert_eq(r.nm, 1);
+		assert_data(&r.m[0], text.p, text.len);
+		cr_assert_eq(scan(pc, &lim, &rc, NULL), E53_ETRUNC, "pipeline %d", piped);
+		cr_assert_eq(rc.ne, 1);
+		cr_assert(memcmp(rc.m[0].data.p, text.p, rc.m[0].data.len) == 0);
+		if (!piped)
+			plain_len = rc.m[0].data.len;
+		else
+			cr_assert_eq(rc.m[0].data.len, plain_len, "the pipeline delivered %zu bytes of the cut stream, the plain reader %zu",
+				     rc.m[0].data.len, plain_len);
+		lim.max_member_bytes = 600000;
+		cr_assert_eq(scan(p, &lim, &rk, NULL), E53_ETOOBIG);
+		assert_data(&rk.m[0], text.p, 600000);
+		rec_free(&r);
+		rec_free(&rc);
+		rec_free(&rk);
+	}
+	tbuf_free(&text);
+	tbuf_free(&gz);
+	tbuf_free(&cut);
+	free(p);
+	free(pc);
+}
+
 IN_TEST(input_gzip, truncated_at_every_length_delivers_a_prefix_and_etrunc)
 {
 	/* every cut of a small gzip stream, through e53_scan_mem: a prefix of

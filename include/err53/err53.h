@@ -40,6 +40,7 @@ struct e53_limits {
 	size_t max_plist;          /* bytes of one plist handed to libplist */
 	unsigned max_plist_depth;  /* nesting of a plist */
 	unsigned max_nesting;      /* archives inside archives */
+	bool pipeline;             /* decompress in a second thread while parsing */
 };
 
 #define E53_DEFAULT_MAX_MEMBER_BYTES (4ULL << 30)   /* 4 GiB */

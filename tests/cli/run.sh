@@ -204,5 +204,24 @@ grep -q "$(printf '\033')\[" "$T/out" && ok || bad "color=always: no escape sequ
 grep -q "$(printf '\033')" "$T/out" && bad "colour in a pipe" || ok
 expect_exit color-bad 2 "$BIN" --color=sometimes
 
+# --- the inflate thread (pipeline) changes nothing but speed: the same
+# report, messages and status with and without it, on gzip of many blocks,
+# a tar.gz, a truncated gzip and a gzip cut by --max-member-bytes
+for f in "$FIX"/logs/*.log; do cat "$f" "$f" "$f"; done >"$T/pp.log"
+for k in 1 2 3 4 5 6 7 8; do cat "$T/pp.log"; done | gzip -c >"$T/pp.gz"
+head -c 30000 "$T/pp.gz" >"$T/pp-cut.gz"
+(cd "$FIX" && tar -czf "$T/pp.tar.gz" logs)
+for c in "pp.gz" "pp.tar.gz" "pp-cut.gz" "--max-member-bytes=300K pp.gz"; do
+	# shellcheck disable=SC2086
+	(cd "$T" && "$BIN" --format=ndjson $c >"$T/p1" 2>"$T/e1"; echo $? >"$T/s1"
+	 "$BIN" --format=ndjson --no-pipeline $c >"$T/p2" 2>"$T/e2"; echo $? >"$T/s2")
+	if cmp -s "$T/p1" "$T/p2" && cmp -s "$T/e1" "$T/e2" && cmp -s "$T/s1" "$T/s2" && [ -s "$T/p1" ]; then
+		ok
+	else
+		bad "pipeline ($c): output, messages or status differ from --no-pipeline"
+	fi
+done
+grep -q "more than 307200 bytes" "$T/e1" && ok || bad "pipeline: the cut member's message is missing"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
