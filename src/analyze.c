@@ -183,14 +183,14 @@ static void render_event_redacted(struct e53_analyzer *an, const struct e53_even
 				if (i == E53_F_ECID && e53_parse_ecid(ev.f[i].p, ev.f[i].n, &e))
 					snprintf(vals[i], sizeof vals[i], "%016llx", (unsigned long long)e);
 				e53_redact_value(an->opt->redact, ids[k].kind, vals[i], tmp, sizeof tmp);
-				snprintf(vals[i], sizeof vals[i], "%s", tmp);
+				e53_scpy(vals[i], sizeof vals[i], tmp);
 			}
 		e53_redact_text(an->opt->redact, vals[i], sizeof vals[i]);
 		ev.f[i].p = vals[i];
 		ev.f[i].n = strlen(vals[i]);
 	}
-	snprintf(path, sizeof path, "%s", an->path);
-	snprintf(member, sizeof member, "%s", an->member);
+	e53_scpy(path, sizeof path, an->path);
+	e53_scpy(member, sizeof member, an->member);
 	e53_redact_text(an->opt->redact, path, sizeof path);
 	e53_redact_text(an->opt->redact, member, sizeof member);
 	e53_render_event(path, an->has_member ? member : NULL, &ev, &an->res->out);
@@ -284,11 +284,77 @@ static void on_line(void *ctx, const char *line, size_t len, uint64_t lineno)
 			e53_builder_event(an->b, &an->evs[i]);
 }
 
+/* A block through the line splitter, lines without a rule literal on a
+ * short path.  The block's whole lines are scanned for literals in one
+ * pass (e53_rules_next_candidate); a line with none gives no event, so it
+ * only moves the line count and the builder's extent.  Lines the per-line
+ * path rewrites (terminal escapes, GUI-quoted lines), a member's first line
+ * (a crash report header) and lines spanning blocks take the full path. */
+static void feed_block(struct e53_analyzer *an, const char *p, size_t n)
+{
+	struct e53_lines *l = &an->lines;
+	const char *last, *q, *end, *esc;
+	size_t hit;
+
+	if (l->pending) {
+		const char *nl = memchr(p, '\n', n);
+
+		if (!nl) {
+			e53_lines_feed(l, p, n);
+			return;
+		}
+		e53_lines_feed(l, p, (size_t)(nl + 1 - p));
+		n -= (size_t)(nl + 1 - p);
+		p = nl + 1;
+	}
+	last = n ? memrchr(p, '\n', n) : NULL;
+	if (!last) {
+		e53_lines_feed(l, p, n);
+		return;
+	}
+	end = last + 1;
+	hit = e53_rules_next_candidate(an->rs, p, (size_t)(end - p), 0);
+	esc = memchr(p, '\033', (size_t)(end - p));
+	if (!esc)
+		esc = end;
+	for (q = p; q < end;) {
+		const char *nl = memchr(q, '\n', (size_t)(end - q));
+		size_t len = (size_t)(nl - q);
+		size_t cl = len && q[len - 1] == '\r' ? len - 1 : len;
+
+		if ((size_t)(nl - p) > hit || esc < nl || l->lineno == 0 ||
+		    (cl >= 4 && q[cl - 1] == '"' && q[cl - 2] == 'n' && q[cl - 3] == '\\')) {
+			e53_lines_feed(l, q, len + 1);
+			if ((size_t)(nl - p) > hit)
+				hit = e53_rules_next_candidate(an->rs, p, (size_t)(end - p), (size_t)(nl + 1 - p));
+			if (esc < nl) {
+				esc = memchr(nl + 1, '\033', (size_t)(end - nl - 1));
+				if (!esc)
+					esc = end;
+			}
+		} else {
+			l->newlines++;
+			l->lineno++;
+			if (len > l->max_line) {
+				l->cut_lines++;
+				l->skipped_bytes += len - l->max_line;
+				cl = l->max_line;
+			}
+			if (an->opt->format != E53_FMT_EVENTS)
+				e53_builder_quiet_line(an->b, q, cl, l->lineno);
+		}
+		q = nl + 1;
+	}
+	/* an unfinished last line waits in the splitter's carry */
+	if (end < p + n)
+		e53_lines_feed(l, end, (size_t)(p + n - end));
+}
+
 static void set_origin(struct e53_analyzer *an, const struct e53_origin *o)
 {
-	snprintf(an->path, sizeof an->path, "%s", o->path ? o->path : "-");
+	e53_scpy(an->path, sizeof an->path, o->path ? o->path : "-");
 	an->has_member = o->member != NULL;
-	snprintf(an->member, sizeof an->member, "%s", o->member ? o->member : "");
+	e53_scpy(an->member, sizeof an->member, o->member ? o->member : "");
 }
 
 static bool sink_want(void *ctx, const struct e53_origin *o)
@@ -323,7 +389,7 @@ static void sink_data(void *ctx, const char *p, size_t n)
 		__atomic_fetch_add(an->opt->progress, (uint64_t)n, __ATOMIC_RELAXED);
 	if (e53_sysdiag_data(an->sd, p, n))
 		return;
-	e53_lines_feed(&an->lines, p, n);
+	feed_block(an, p, n);
 }
 
 static void sink_end(void *ctx, const struct e53_origin *o)
@@ -355,8 +421,8 @@ static void sink_error(void *ctx, const struct e53_origin *o, e53_status st, con
 	if (an->opt->format == E53_FMT_NDJSON) {
 		char path[1024], member[1024];
 
-		snprintf(path, sizeof path, "%s", o->path ? o->path : "-");
-		snprintf(member, sizeof member, "%s", o->member ? o->member : "");
+		e53_scpy(path, sizeof path, o->path ? o->path : "-");
+		e53_scpy(member, sizeof member, o->member ? o->member : "");
 		if (an->opt->redact) {
 			e53_redact_text(an->opt->redact, path, sizeof path);
 			e53_redact_text(an->opt->redact, member, sizeof member);

@@ -1,19 +1,28 @@
-/* prefilter.c - the sampled-trigram multi-literal scanner (see prefilter.h).
+/* prefilter.c - the sampled-quadgram multi-literal scanner (see prefilter.h).
  *
- * The text is sampled at every second byte: the three bytes at each even
+ * The text is sampled at every second byte: the four bytes at each sampled
  * position are hashed and tested against a 64 Ki-bit bitmap (8 KiB, in L1).
- * A literal of four bytes or more always has an even position at its
- * offset k or k + 1 whose trigram lies inside it (k <= length - 4), so each
- * literal is entered twice, with the trigrams at k and k + 1, k chosen
- * where they are rarest in log text (counted in training text, the rules'
- * own sample lines); a hit is verified with the bytes themselves.  Half the positions, no dependency chain between
- * them: far less work per byte than an Aho-Corasick walk. */
+ * A literal of five bytes or more always has a sampled position at its
+ * offset k or k + 1 whose four bytes lie inside it (k <= length - 5), so
+ * each literal is entered twice, with the quadgrams at k and k + 1, k
+ * chosen where they are rarest in log text (counted in training text, the
+ * rules' own sample lines).  A four-byte literal is entered at offset 0 and,
+ * for the odd alignment, as the 256 windows that start one byte before it.
+ * A hit is verified with the bytes themselves.  Half the positions, four
+ * bytes of context each (so ordinary words seldom fire), and no dependency
+ * chain between positions: far less work per byte than an Aho-Corasick
+ * walk, and the AVX2 version hashes eight positions per step. */
 #include "err53/prefilter.h"
 
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_AVX2_PATH 1
+#endif
 
-#define STRIDE 2         /* sampling step; literals need STRIDE + 2 bytes */
+#define STRIDE 2         /* sampling step */
+#define GRAM 4           /* bytes hashed at a sampled position; literals need 4 */
 
 struct lit {
 	char *s;
@@ -24,10 +33,10 @@ struct lit {
 /* One literal at one anchor offset. */
 struct ent {
 	uint32_t lit;
-	uint32_t off;     /* offset of the anchor trigram in the literal */
-	uint32_t head;    /* the literal's bytes from off, up to four, for a quick test */
+	int32_t off;      /* where the anchor window starts in the literal (-1: a byte before it) */
+	uint32_t head;    /* the window's bytes that belong to the literal, for a quick test */
 	uint32_t mask;
-	uint16_t key;     /* hash of the anchor trigram */
+	uint16_t key;     /* hash of the anchor window */
 };
 
 struct e53_prefilter {
@@ -35,23 +44,29 @@ struct e53_prefilter {
 	size_t n, alloc;
 	struct ent *ents;
 	size_t nents;
-	uint8_t bitmap[65536 / 8];
+	uint8_t bitmap[65536 / 8] __attribute__((aligned(64)));
+	bool avx2;              /* the processor runs the AVX2 block scan */
 	uint16_t slot[65536];   /* anchor hash -> 1 + bucket index, 0: none */
 	uint32_t *first;        /* per bucket: start in order[] */
 	uint32_t *count;
 	uint32_t *order;        /* entry indexes grouped by bucket */
 	size_t nbuckets;
-	uint32_t *freq;         /* trigram hash -> count in the training text */
+	uint32_t *freq;         /* quadgram hash -> count in the training text */
 };
 
-static inline unsigned mix3(uint32_t w)
+static inline unsigned mix4(uint32_t w)
 {
-	return (unsigned)(((w & 0xffffffu) * 0x9E3779B1u) >> 16);
+	return (unsigned)((w * 0x9E3779B1u) >> 16);
 }
 
-static inline unsigned hash3(const unsigned char *p)
+static inline uint32_t word4(const unsigned char *p)
 {
-	return mix3((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16);
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static inline unsigned hash4(const unsigned char *p)
+{
+	return mix4(word4(p));
 }
 
 struct e53_prefilter *e53_prefilter_new(void)
@@ -87,7 +102,7 @@ e53_status e53_prefilter_add(struct e53_prefilter *pf, const char *lit, size_t l
 {
 	struct lit *l;
 
-	if (len < STRIDE + 2 || len > UINT32_MAX)
+	if (len < GRAM || len > INT32_MAX)
 		return E53_EINVAL;
 	if (pf->n == pf->alloc) {
 		size_t na = pf->alloc ? pf->alloc * 2 : 64;
@@ -138,19 +153,47 @@ e53_status e53_prefilter_train(struct e53_prefilter *pf, const char *text, size_
 		if (!pf->freq)
 			return E53_ENOMEM;
 	}
-	for (i = 0; i + 2 < len; i++)
-		if (pf->freq[hash3(p + i)] < UINT32_MAX)
-			pf->freq[hash3(p + i)]++;
+	for (i = 0; i + GRAM <= len; i++)
+		if (pf->freq[hash4(p + i)] < UINT32_MAX)
+			pf->freq[hash4(p + i)]++;
 	return E53_OK;
 }
 
-/* How often a trigram turns up in log text: counted in the training text
+/* How often a quadgram turns up in log text: counted in the training text
  * when there is one, else guessed from its bytes. */
-static uint64_t trigram_weight(const struct e53_prefilter *pf, const unsigned char *p)
+static uint64_t gram_weight(const struct e53_prefilter *pf, const unsigned char *p)
 {
+	uint64_t guess = (uint64_t)weight(p[0]) * weight(p[1]) * weight(p[2]) * weight(p[3]);
+
+	/* the count decides; the guess breaks the many ties among unseen ones */
 	if (pf->freq)
-		return 1 + (uint64_t)pf->freq[hash3(p)];
-	return (uint64_t)weight(p[0]) * weight(p[1]) * weight(p[2]);
+		return (1 + 4 * (uint64_t)pf->freq[hash4(p)]) * guess;
+	return guess;
+}
+
+/* Entry for literal i with its anchor window at offset off (bytes of the
+ * window outside the literal are left out of head and mask; x is the
+ * byte assumed before a literal for off == -1). */
+static void set_ent(struct ent *en, uint32_t i, const struct lit *l, int32_t off, unsigned x)
+{
+	unsigned char win[GRAM];
+	int32_t k;
+
+	en->lit = i;
+	en->off = off;
+	en->head = en->mask = 0;
+	for (k = 0; k < GRAM; k++) {
+		int32_t at = off + k;
+
+		if (at >= 0 && (uint32_t)at < l->len) {
+			win[k] = (unsigned char)l->s[at];
+			en->head |= (uint32_t)win[k] << (8 * k);
+			en->mask |= 0xffu << (8 * k);
+		} else {
+			win[k] = (unsigned char)x;
+		}
+	}
+	en->key = (uint16_t)hash4(win);
 }
 
 e53_status e53_prefilter_build(struct e53_prefilter *pf)
@@ -163,39 +206,41 @@ e53_status e53_prefilter_build(struct e53_prefilter *pf)
 	free(pf->first);
 	free(pf->count);
 	free(pf->order);
-	pf->nents = pf->n * STRIDE;
+	/* two entries for a literal of five bytes or more, 257 for four */
+	pf->nents = 0;
+	for (i = 0; i < pf->n; i++)
+		pf->nents += pf->lits[i].len > GRAM ? STRIDE : 1 + 256;
 	pf->ents = calloc(pf->nents + 1, sizeof *pf->ents);
 	pf->first = calloc(pf->nents + 1, sizeof *pf->first);
 	pf->count = calloc(pf->nents + 1, sizeof *pf->count);
 	pf->order = calloc(pf->nents + 1, sizeof *pf->order);
 	if (!pf->ents || !pf->first || !pf->count || !pf->order)
 		return E53_ENOMEM;
+	e = 0;
 	for (i = 0; i < pf->n; i++) {
 		const struct lit *l = &pf->lits[i];
 		const unsigned char *ls = (const unsigned char *)l->s;
-		uint32_t off, k0 = 0, k;
+		uint32_t k0 = 0, k;
 		uint64_t best = UINT64_MAX;
+		unsigned x;
 
-		for (k = 0; k + STRIDE + 2 <= l->len; k++) {
-			uint64_t w = trigram_weight(pf, ls + k) + trigram_weight(pf, ls + k + 1);
+		if (l->len == GRAM) {
+			/* at a sampled position, or one byte after one */
+			set_ent(&pf->ents[e++], (uint32_t)i, l, 0, 0);
+			for (x = 0; x < 256; x++)
+				set_ent(&pf->ents[e++], (uint32_t)i, l, -1, x);
+			continue;
+		}
+		for (k = 0; k + 1 + GRAM <= l->len; k++) {
+			uint64_t w = gram_weight(pf, ls + k) + gram_weight(pf, ls + k + 1);
 
 			if (w < best) {
 				best = w;
 				k0 = k;
 			}
 		}
-		for (off = 0; off < STRIDE; off++) {
-			struct ent *en = &pf->ents[i * STRIDE + off];
-			uint32_t m = l->len - (k0 + off) < 4 ? l->len - (k0 + off) : 4;
-
-			en->lit = (uint32_t)i;
-			en->off = k0 + off;
-			en->key = (uint16_t)hash3(ls + k0 + off);
-			for (k = 0; k < m; k++) {
-				en->head |= (uint32_t)ls[k0 + off + k] << (8 * k);
-				en->mask |= 0xffu << (8 * k);
-			}
-		}
+		set_ent(&pf->ents[e++], (uint32_t)i, l, (int32_t)k0, 0);
+		set_ent(&pf->ents[e++], (uint32_t)i, l, (int32_t)k0 + 1, 0);
 	}
 	for (e = 0; e < pf->nents; e++) {
 		uint16_t key = pf->ents[e].key;
@@ -206,6 +251,10 @@ e53_status e53_prefilter_build(struct e53_prefilter *pf)
 		pf->bitmap[key >> 3] |= (uint8_t)(1u << (key & 7));
 	}
 	pf->nbuckets = b;
+#ifdef HAVE_AVX2_PATH
+	__builtin_cpu_init();
+	pf->avx2 = __builtin_cpu_supports("avx2") && !getenv("E53_NO_AVX2");
+#endif
 	for (i = 1; i < b; i++)
 		pf->first[i] = pf->first[i - 1] + pf->count[i - 1];
 	memset(pf->count, 0, (pf->nents + 1) * sizeof *pf->count);
@@ -225,13 +274,16 @@ static inline bool verify(const struct e53_prefilter *pf, const struct ent *en,
 	size_t start;
 	uint32_t w = 0;
 
-	if (i < en->off)
+	if (en->off > 0 && i < (size_t)en->off)
 		return false;
-	start = i - en->off;
+	start = (size_t)((ptrdiff_t)i - en->off);
 	if (start + l->len > n)
 		return false;
-	/* the anchor's first bytes settle most hash collisions without a call */
-	memcpy(&w, p + i, n - i >= 4 ? 4 : n - i);
+	/* the window's bytes settle most hash collisions without a call */
+	if (n - i >= 4)
+		memcpy(&w, p + i, 4);
+	else
+		memcpy(&w, p + i, n - i);
 #if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 	w = __builtin_bswap32(w);
 #endif
@@ -261,6 +313,22 @@ static inline bool probe(const struct e53_prefilter *pf, unsigned key, const uns
 	return false;
 }
 
+/* For the block scan: the start of a literal whose anchor matches at
+ * p + i, or SIZE_MAX. */
+static inline size_t probe_start(const struct e53_prefilter *pf, unsigned key, const unsigned char *p,
+				 size_t n, size_t i)
+{
+	uint32_t b = pf->slot[key] - 1u, j, e;
+
+	for (j = pf->first[b], e = j + pf->count[b]; j < e; j++) {
+		const struct ent *en = &pf->ents[pf->order[j]];
+
+		if (verify(pf, en, p, n, i))
+			return (size_t)((ptrdiff_t)i - en->off);
+	}
+	return SIZE_MAX;
+}
+
 static bool scan(const struct e53_prefilter *pf, const char *s, size_t n, e53_prefilter_hit hit,
 		 void *ctx)
 {
@@ -268,9 +336,9 @@ static bool scan(const struct e53_prefilter *pf, const char *s, size_t n, e53_pr
 	const uint8_t *bm = pf->bitmap;
 	size_t i = 0;
 
-	if (n < STRIDE + 2 || !pf->n)
+	if (n < GRAM || !pf->n)
 		return false;
-	/* one 8-byte load covers the trigrams at three sampled positions */
+	/* one 8-byte load covers the quadgrams at three sampled positions */
 	for (; i + 8 <= n; i += 3 * STRIDE) {
 		uint64_t w;
 		unsigned k0, k1, k2;
@@ -279,9 +347,9 @@ static bool scan(const struct e53_prefilter *pf, const char *s, size_t n, e53_pr
 #if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 		w = __builtin_bswap64(w);
 #endif
-		k0 = mix3((uint32_t)w);
-		k1 = mix3((uint32_t)(w >> 16));
-		k2 = mix3((uint32_t)(w >> 32));
+		k0 = mix4((uint32_t)w);
+		k1 = mix4((uint32_t)(w >> 16));
+		k2 = mix4((uint32_t)(w >> 32));
 		if (!(BIT(bm, k0) | BIT(bm, k1) | BIT(bm, k2)))
 			continue;
 		if (BIT(bm, k0) && probe(pf, k0, p, n, i, hit, ctx))
@@ -291,8 +359,8 @@ static bool scan(const struct e53_prefilter *pf, const char *s, size_t n, e53_pr
 		if (BIT(bm, k2) && probe(pf, k2, p, n, i + 4, hit, ctx))
 			return true;
 	}
-	for (; i + 2 < n; i += STRIDE) {
-		unsigned key = hash3(p + i);
+	for (; i + GRAM <= n; i += STRIDE) {
+		unsigned key = hash4(p + i);
 
 		if (BIT(bm, key) && probe(pf, key, p, n, i, hit, ctx))
 			return true;
@@ -309,4 +377,97 @@ void e53_prefilter_scan(const struct e53_prefilter *pf, const char *s, size_t n,
 bool e53_prefilter_any(const struct e53_prefilter *pf, const char *s, size_t n)
 {
 	return scan(pf, s, n, NULL, NULL);
+}
+
+/* The scalar block scan: the loop of scan() from position from, giving
+ * the start of the first literal found. */
+static size_t first_scalar(const struct e53_prefilter *pf, const unsigned char *p, size_t n, size_t i)
+{
+	const uint8_t *bm = pf->bitmap;
+	size_t at;
+
+	for (; i + 8 <= n; i += 3 * STRIDE) {
+		uint64_t w;
+		unsigned k0, k1, k2;
+
+		memcpy(&w, p + i, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+		w = __builtin_bswap64(w);
+#endif
+		k0 = mix4((uint32_t)w);
+		k1 = mix4((uint32_t)(w >> 16));
+		k2 = mix4((uint32_t)(w >> 32));
+		if (!(BIT(bm, k0) | BIT(bm, k1) | BIT(bm, k2)))
+			continue;
+		if (BIT(bm, k0) && (at = probe_start(pf, k0, p, n, i)) != SIZE_MAX)
+			return at;
+		if (BIT(bm, k1) && (at = probe_start(pf, k1, p, n, i + 2)) != SIZE_MAX)
+			return at;
+		if (BIT(bm, k2) && (at = probe_start(pf, k2, p, n, i + 4)) != SIZE_MAX)
+			return at;
+	}
+	for (; i + GRAM <= n; i += STRIDE) {
+		unsigned key = hash4(p + i);
+
+		if (BIT(bm, key) && (at = probe_start(pf, key, p, n, i)) != SIZE_MAX)
+			return at;
+	}
+	return n;
+}
+
+#ifdef HAVE_AVX2_PATH
+/* Sixteen bytes a step: the low lane holds bytes 0-15, the high lane bytes
+ * 8-23; one shuffle puts the quadgrams at 0, 2, 4, 6 (low) and 8, 10, 12,
+ * 14 (high) into eight 32-bit words, hashed as mix4 does and looked up in
+ * the bitmap (read as 32-bit words, the same bits on a little-endian
+ * machine) with one gather. */
+__attribute__((target("avx2")))
+static size_t first_avx2(const struct e53_prefilter *pf, const unsigned char *p, size_t n, size_t i)
+{
+	const __m256i shuf = _mm256_setr_epi8(0, 1, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7, 8, 9,
+					      0, 1, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7, 8, 9);
+	const __m256i golden = _mm256_set1_epi32((int)0x9E3779B1u);
+	const __m256i low5 = _mm256_set1_epi32(31);
+	const int *words = (const int *)(const void *)pf->bitmap;
+	size_t at;
+
+	for (; i + 24 <= n; i += 16) {
+		__m128i lo = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		__m128i hi = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 8));
+		__m256i v = _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1);
+		__m256i h = _mm256_srli_epi32(_mm256_mullo_epi32(_mm256_shuffle_epi8(v, shuf), golden), 16);
+		__m256i g = _mm256_i32gather_epi32(words, _mm256_srli_epi32(h, 5), 4);
+		__m256i t = _mm256_slli_epi32(_mm256_srlv_epi32(g, _mm256_and_si256(h, low5)), 31);
+		unsigned mask = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(t));
+
+		while (mask) {
+			unsigned k = (unsigned)__builtin_ctz(mask);
+			size_t pos = i + 2 * k;
+
+			mask &= mask - 1;
+			at = probe_start(pf, hash4(p + pos), p, n, pos);
+			if (at != SIZE_MAX)
+				return at;
+		}
+	}
+	return first_scalar(pf, p, n, i);
+}
+#endif
+
+size_t e53_prefilter_first(const struct e53_prefilter *pf, const char *s, size_t n, size_t from)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (!pf->n || from >= n)
+		return n;
+#ifdef HAVE_AVX2_PATH
+	if (pf->avx2)
+		return first_avx2(pf, p, n, from);
+#endif
+	return first_scalar(pf, p, n, from);
+}
+
+const char *e53_prefilter_engine(const struct e53_prefilter *pf)
+{
+	return pf->avx2 ? "avx2" : "scalar";
 }

@@ -238,7 +238,7 @@ void e53_redact_session(struct e53_redactor *r, struct e53_session *s)
 		snprintf(ecid_hex, sizeof ecid_hex, "%llx", (unsigned long long)s->ecid);
 		snprintf(ecid_dec, sizeof ecid_dec, "%llu", (unsigned long long)s->ecid);
 		e53_redact_value(r, "ECID", ecid_hex16, ecid, sizeof ecid);
-		snprintf(s->ecid_redacted, sizeof s->ecid_redacted, "%s", ecid);
+		e53_scpy(s->ecid_redacted, sizeof s->ecid_redacted, ecid);
 		vals[n] = ecid_hex16;
 		phs[n++] = ecid;
 		vals[n] = ecid_dec;
@@ -264,7 +264,7 @@ void e53_redact_session(struct e53_redactor *r, struct e53_session *s)
 		redact_ids(s->action_buf[i], sizeof s->action_buf[i], vals, phs, n);
 	}
 	if (s->serial[0])
-		snprintf(s->serial, sizeof s->serial, "%s", serial);
+		e53_scpy(s->serial, sizeof s->serial, serial);
 	if (s->udid[0])
-		snprintf(s->udid, sizeof s->udid, "%s", udid);
+		e53_scpy(s->udid, sizeof s->udid, udid);
 }

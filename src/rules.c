@@ -965,6 +965,18 @@ unsigned e53_match_line(struct e53_matcher *m, const char *line, size_t len,
 	return events;
 }
 
+size_t e53_rules_next_candidate(const struct e53_rules *rs, const char *s, size_t n, size_t from)
+{
+	if (rs->nalways)
+		return from;
+	return e53_prefilter_first(rs->pf, s, n, from);
+}
+
+const char *e53_rules_engine(const struct e53_rules *rs)
+{
+	return rs->pf ? e53_prefilter_engine(rs->pf) : "scalar";
+}
+
 void e53_matcher_stats(const struct e53_matcher *m, uint64_t *lines, uint64_t *candidates)
 {
 	*lines = m->lines;

@@ -345,8 +345,8 @@ void e53_builder_set_family(struct e53_builder *b, enum e53_family fam)
 
 void e53_builder_begin(struct e53_builder *b, const char *path, const char *member)
 {
-	snprintf(b->path, sizeof b->path, "%s", path ? path : "");
-	snprintf(b->member, sizeof b->member, "%s", member ? member : "");
+	e53_scpy(b->path, sizeof b->path, path ? path : "");
+	e53_scpy(b->member, sizeof b->member, member ? member : "");
 	b->embed = EMB_NONE;
 	b->embed_previous = false;
 	b->lineno = 0;
@@ -440,8 +440,8 @@ static struct e53_session *new_session(struct e53_builder *b)
 	if (!s)
 		return NULL;
 	memset(s, 0, E53_SESSION_HEAD);
-	snprintf(s->path, sizeof s->path, "%s", b->path);
-	snprintf(s->member, sizeof s->member, "%s", b->member);
+	e53_scpy(s->path, sizeof s->path, b->path);
+	e53_scpy(s->member, sizeof s->member, b->member);
 	s->first_line = s->last_line = b->lineno;
 	s->protocol = -1;
 	s->sensor_enumerated = -1;
@@ -476,7 +476,7 @@ static void bind_tag(struct e53_session *s, const char *tag, enum tagmode mode)
 		s->ntags--;
 	}
 	s->tagmodes[s->ntags] = (unsigned char)mode;
-	snprintf(s->tags[s->ntags++], sizeof s->tags[0], "%s", tag);
+	e53_scpy(s->tags[s->ntags++], sizeof s->tags[0], tag);
 }
 
 /* A device gets a new tag at each mode switch, and may re-enumerate in
@@ -549,6 +549,19 @@ void e53_builder_line(struct e53_builder *b, const char *line, size_t len, uint6
 	b->tagmode = TAG_NONE;
 	if (b->shape == SH_MOBILE || b->shape == SH_ITUNES || b->shape == SH_OTHER)
 		b->tagmode = find_tag(line, len, b->tag, sizeof b->tag);
+}
+
+void e53_builder_quiet_line(struct e53_builder *b, const char *line, size_t len, uint64_t lineno)
+{
+	/* shape and tag matter to events only, and to an embedded log's end
+	 * and a tail header: anything else needs no look at the line */
+	if (b->embed != EMB_NONE || (len >= 8 && line[0] == '=' && line[1] == '=' && line[2] == '>')) {
+		e53_builder_line(b, line, len, lineno);
+		return;
+	}
+	if (b->cur && b->lineno > b->cur->last_line)
+		b->cur->last_line = b->lineno;
+	b->lineno = lineno;
 }
 
 /* The family a line's shape implies for a session that has none. */
@@ -712,7 +725,7 @@ static struct e53_stage *add_stage(struct e53_session *s, const char *name, cons
 	}
 	st = &s->stages[s->nstages++];
 	memset(st, 0, sizeof *st);
-	snprintf(st->name, sizeof st->name, "%s", name);
+	e53_scpy(st->name, sizeof st->name, name);
 	st->subsystem = subsystem ? subsystem : "other";
 	st->op = op;
 	st->step = step;
@@ -813,8 +826,8 @@ void e53_session_add_evidence(struct e53_session *s, enum e53_ev_class cls, uint
 	e->cls = cls;
 	e->in_fdr = in_fdr;
 	e->previous = previous;
-	snprintf(e->member, sizeof e->member, "%s", member ? member : "");
-	snprintf(e->rule, sizeof e->rule, "%s", rule ? rule : "");
+	e53_scpy(e->member, sizeof e->member, member ? member : "");
+	e53_scpy(e->rule, sizeof e->rule, rule ? rule : "");
 	if (len > sizeof e->text - 1) {
 		/* cut, and say so */
 		len = sizeof e->text - 4;
@@ -868,7 +881,7 @@ static void on_step(struct e53_builder *b, struct e53_session *s, const struct e
 	if (prev)
 		return; /* an earlier attempt's steps are not this attempt's */
 	if (t)
-		snprintf(name, sizeof name, "%s", t->name);
+		e53_scpy(name, sizeof name, t->name);
 	else if (ev->f[E53_F_NAME].p)
 		copy_field(name, sizeof name, &ev->f[E53_F_NAME]);
 	else
@@ -1023,7 +1036,7 @@ static void on_op(struct e53_builder *b, struct e53_session *s, const struct e53
 		name[k] = '\0';
 	}
 	else if (op && op->message && strcmp(op->message, "Unknown operation"))
-		snprintf(name, sizeof name, "%s", op->message);
+		e53_scpy(name, sizeof name, op->message);
 	else
 		snprintf(name, sizeof name, "operation %ld", raw);
 	if (old && op && op->old_name) {
@@ -1116,7 +1129,7 @@ static void on_outcome(struct e53_builder *b, struct e53_session *s, const struc
 			if (f[E53_F_NAME].p)
 				copy_field(name, sizeof name, &f[E53_F_NAME]);
 			else
-				snprintf(name, sizeof name, "%s", !strcmp(sub, "tss") ? "TSS request" : sub);
+				e53_scpy(name, sizeof name, !strcmp(sub, "tss") ? "TSS request" : sub);
 			st = add_stage(s, name, sub, -1, -1, ev->line);
 			st->outcome = E53_ST_FAILED;
 			st->explicit_outcome = true;
@@ -1148,7 +1161,7 @@ static void on_stage(struct e53_builder *b, struct e53_session *s, const struct 
 	if (f[E53_F_NAME].p)
 		copy_field(name, sizeof name, &f[E53_F_NAME]);
 	else
-		snprintf(name, sizeof name, "%s", sub);
+		e53_scpy(name, sizeof name, sub);
 	/* a repeated line of the stage just seen only updates it */
 	if (s->nstages && !strcmp(s->stages[s->nstages - 1].name, name) &&
 	    s->stages[s->nstages - 1].subsystem == sub) {

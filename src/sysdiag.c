@@ -116,10 +116,10 @@ static void note(struct e53_sysdiag *sd, bool error, const char *path, const cha
 		return;
 	m = &sd->msgs[sd->nwarn++];
 	m->error = error;
-	snprintf(m->path, sizeof m->path, "%s", path ? path : "");
+	e53_scpy(m->path, sizeof m->path, path ? path : "");
 	m->has_member = member != NULL;
-	snprintf(m->member, sizeof m->member, "%s", member ? member : "");
-	snprintf(m->text, sizeof m->text, "%s", text);
+	e53_scpy(m->member, sizeof m->member, member ? member : "");
+	e53_scpy(m->text, sizeof m->text, text);
 }
 
 bool e53_sysdiag_seen(const struct e53_sysdiag *sd)
@@ -263,8 +263,8 @@ static struct root *get_root(struct e53_sysdiag *sd, const char *prefix, const c
 	if (!r)
 		return NULL;
 	sd->roots[sd->nroots++] = r;
-	snprintf(r->prefix, sizeof r->prefix, "%s", prefix);
-	snprintf(r->origin, sizeof r->origin, "%s", origin);
+	e53_scpy(r->prefix, sizeof r->prefix, prefix);
+	e53_scpy(r->origin, sizeof r->origin, origin);
 	r->archived = archived;
 	r->in_progress = is_in_progress(prefix);
 	return r;
@@ -327,8 +327,8 @@ bool e53_sysdiag_member_begin(struct e53_sysdiag *sd, const struct e53_origin *o
 	if (!sd->cur || sd->cur->in_progress)
 		return false;
 	sd->kind = k;
-	snprintf(sd->member, sizeof sd->member, "%s", full_name(o));
-	snprintf(sd->path, sizeof sd->path, "%s", o->path);
+	e53_scpy(sd->member, sizeof sd->member, full_name(o));
+	e53_scpy(sd->path, sizeof sd->path, o->path);
 	sd->has_member = o->member != NULL;
 	{
 		/* folders: name members relative to the input, as sessions do */
@@ -342,7 +342,7 @@ bool e53_sysdiag_member_begin(struct e53_sysdiag *sd, const struct e53_origin *o
 			while (*rel == '/')
 				rel++;
 		}
-		snprintf(sd->rel, sizeof sd->rel, "%s", rel);
+		e53_scpy(sd->rel, sizeof sd->rel, rel);
 	}
 	sd->in_startup = false;
 	sd->remotectl_other = false;
@@ -355,7 +355,7 @@ bool e53_sysdiag_member_begin(struct e53_sysdiag *sd, const struct e53_origin *o
 			struct ips *ip = &r->ips[r->nips++];
 
 			memset(ip, 0, sizeof *ip);
-			snprintf(ip->member, sizeof ip->member, "%s", full_name(o));
+			e53_scpy(ip->member, sizeof ip->member, full_name(o));
 		}
 		/* one session per report, held until the archive is read;
 		 * a folder's files are named by path: the root is the input */
@@ -435,9 +435,9 @@ bool e53_sysdiag_line(struct e53_sysdiag *sd, const char *line, size_t len, uint
 	ip = &sd->cur->ips[sd->cur->nips - 1];
 	ip->has_error = h.has_error;
 	ip->restore_error = h.restore_error;
-	snprintf(ip->os_version, sizeof ip->os_version, "%s", h.os_version);
-	snprintf(ip->payload, sizeof ip->payload, "%s", h.payload);
-	snprintf(ip->when, sizeof ip->when, "%s", h.when);
+	e53_scpy(ip->os_version, sizeof ip->os_version, h.os_version);
+	e53_scpy(ip->payload, sizeof ip->payload, h.payload);
+	e53_scpy(ip->when, sizeof ip->when, h.when);
 	return true;
 }
 
@@ -511,7 +511,7 @@ static void add_history(struct root *r, const char *from, size_t fn, const char 
 	snprintf(h->from, sizeof h->from, "%.*s", (int)fn, from);
 	snprintf(h->to, sizeof h->to, "%.*s", (int)tn, to);
 	snprintf(h->when, sizeof h->when, "%.*s", (int)(wn < sizeof h->when ? wn : sizeof h->when - 1), when);
-	snprintf(h->source, sizeof h->source, "%s", source);
+	e53_scpy(h->source, sizeof h->source, source);
 }
 
 static void on_id_line(void *ctx, const char *line, size_t len, uint64_t lineno)
@@ -556,7 +556,7 @@ static void on_id_line(void *ctx, const char *line, size_t len, uint64_t lineno)
 			r->mesa_node = true;
 			r->mesa_line = lineno;
 			snprintf(r->mesa_text, sizeof r->mesa_text, "%.*s", (int)(len < 199 ? len : 199), line);
-			snprintf(r->mesa_member, sizeof r->mesa_member, "%s", sd->rel);
+			e53_scpy(r->mesa_member, sizeof r->mesa_member, sd->rel);
 		}
 		break;
 	case MK_IOSERVICE:
@@ -977,7 +977,7 @@ e53_status e53_plist_strings(const char *data, size_t len, const struct e53_limi
 				if (sv) {
 					size_t k = (size_t)(slen < sizeof out[0].val - 1 ? slen : sizeof out[0].val - 1);
 
-					snprintf(out[*n].key, sizeof out[*n].key, "%s", key);
+					e53_scpy(out[*n].key, sizeof out[*n].key, key);
 					memcpy(out[*n].val, sv, k);
 					out[*n].val[k] = '\0';
 					(*n)++;
@@ -1027,8 +1027,8 @@ static void read_panic(struct e53_sysdiag *sd)
 			}
 		}
 	}
-	snprintf(r->panics[r->npanics].when, sizeof r->panics[0].when, "%s", when);
-	snprintf(r->panics[r->npanics].process, sizeof r->panics[0].process, "%s", proc);
+	e53_scpy(r->panics[r->npanics].when, sizeof r->panics[0].when, when);
+	e53_scpy(r->panics[r->npanics].process, sizeof r->panics[0].process, proc);
 	r->npanics++;
 }
 
@@ -1111,7 +1111,7 @@ void e53_sysdiag_apply(struct e53_sysdiag *sd, struct e53_session *s)
 	r = root_of(sd, s, &ip);
 	if (!r)
 		return;
-#define FILL(dst, src) if (!dst[0] && src[0]) snprintf(dst, sizeof dst, "%s", src)
+#define FILL(dst, src) if (!dst[0] && src[0]) e53_scpy(dst, sizeof dst, src)
 	FILL(s->serial, r->serial);
 	FILL(s->udid, r->udid);
 	FILL(s->product_type, r->product_type);
@@ -1147,9 +1147,9 @@ void e53_sysdiag_apply(struct e53_sysdiag *sd, struct e53_session *s)
 		}
 	}
 	if (!s->current_build[0] && r->build[0])
-		snprintf(s->current_build, sizeof s->current_build, "%s", r->build);
+		e53_scpy(s->current_build, sizeof s->current_build, r->build);
 	if (!s->current_version[0] && r->version[0])
-		snprintf(s->current_version, sizeof s->current_version, "%s", r->version);
+		e53_scpy(s->current_version, sizeof s->current_version, r->version);
 	s->nhist = 0;
 	for (i = 0; i < r->nhist; i++)
 		s->hist[s->nhist++] = r->hist[i];
@@ -1158,8 +1158,8 @@ void e53_sysdiag_apply(struct e53_sysdiag *sd, struct e53_session *s)
 
 		memset(h, 0, sizeof *h);
 		h->panic = true;
-		snprintf(h->process, sizeof h->process, "%s", r->panics[i].process);
-		snprintf(h->when, sizeof h->when, "%s", r->panics[i].when);
+		e53_scpy(h->process, sizeof h->process, r->panics[i].process);
+		e53_scpy(h->when, sizeof h->when, r->panics[i].when);
 		snprintf(h->source, sizeof h->source, "panic report");
 	}
 	if (r->ioservice_seen && r->devicetree_seen) {

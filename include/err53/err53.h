@@ -5,6 +5,7 @@
 #define ERR53_ERR53_H
 
 #include <stddef.h>
+#include <string.h>
 #include <stdint.h>
 #include <stdbool.h>
 
@@ -76,5 +77,17 @@ void e53_buf_reset(struct e53_buf *b);
 e53_status e53_buf_json_str(struct e53_buf *b, const char *s, size_t n);
 /* Same, with the quotes; NULL becomes null. */
 e53_status e53_buf_json(struct e53_buf *b, const char *s);
+
+/* Copies the string src into dst of cap bytes (cap > 0), cut to fit and
+ * always terminated, as snprintf(dst, cap, "%s", src) without the format
+ * machinery.  Returns the length copied. */
+static inline size_t e53_scpy(char *dst, size_t cap, const char *src)
+{
+	size_t n = strnlen(src, cap - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+	return n;
+}
 
 #endif

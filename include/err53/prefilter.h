@@ -1,10 +1,11 @@
 /* prefilter.h - one pass over a line finds which of many literals occur.
  *
- * Every second byte of the line is sampled: its trigram is hashed and
- * tested against an 8 KiB bitmap that stays in L1 cache, and the few hits
- * are verified with the bytes themselves.  Literals are entered at their
- * offsets 0 and 1, so none is missed.  Unlike an Aho-Corasick walk the
- * per-byte work has no dependency chain, so it runs near memory speed. */
+ * Every second byte of the line is sampled: the four bytes there are
+ * hashed and tested against an 8 KiB bitmap that stays in L1 cache, and
+ * the few hits are verified with the bytes themselves.  Literals are
+ * entered at two neighbouring offsets (a four-byte literal also as the
+ * windows one byte before it), so none is missed.  Unlike an Aho-Corasick
+ * walk the per-byte work has no dependency chain. */
 #ifndef ERR53_PREFILTER_H
 #define ERR53_PREFILTER_H
 
@@ -19,7 +20,7 @@ void e53_prefilter_free(struct e53_prefilter **pf);
 /* Literals of 4 bytes or more; id is returned by the scan. */
 e53_status e53_prefilter_add(struct e53_prefilter *pf, const char *lit, size_t len, uint32_t id);
 /* Optional, before build: text like the one that will be scanned (log
- * lines); anchors are then put on the trigrams rarest in it. */
+ * lines); anchors are then put on the quadgrams rarest in it. */
 e53_status e53_prefilter_train(struct e53_prefilter *pf, const char *text, size_t len);
 e53_status e53_prefilter_build(struct e53_prefilter *pf);
 size_t e53_prefilter_count(const struct e53_prefilter *pf);
@@ -30,5 +31,16 @@ void e53_prefilter_scan(const struct e53_prefilter *pf, const char *s, size_t n,
 			e53_prefilter_hit hit, void *ctx);
 /* True when any literal occurs (stops at the first). */
 bool e53_prefilter_any(const struct e53_prefilter *pf, const char *s, size_t n);
+/* For a block of many lines: where a literal occurring in s[0..n) starts,
+ * for the first sampled anchor at or after from that verifies, or n when
+ * there is none.  Literals lying wholly at or after from are never missed;
+ * the one reported may start up to 4 bytes before from (never before a
+ * newline a literal cannot hold, so a search from a line start reports a
+ * literal in that line or a later one).  Uses AVX2
+ * where the processor has it: eight positions hashed per step and their
+ * bits fetched with one gather. */
+size_t e53_prefilter_first(const struct e53_prefilter *pf, const char *s, size_t n, size_t from);
+/* Which scan e53_prefilter_first uses: "avx2" or "scalar". */
+const char *e53_prefilter_engine(const struct e53_prefilter *pf);
 
 #endif

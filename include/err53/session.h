@@ -131,6 +131,10 @@ void e53_builder_free(struct e53_builder **b);
 void e53_builder_begin(struct e53_builder *b, const char *path, const char *member);
 /* Every line, before its events (line shapes, device tags, embedded logs). */
 void e53_builder_line(struct e53_builder *b, const char *line, size_t len, uint64_t lineno);
+/* The same for a line known to give no event: only what such a line can
+ * change (the session's extent, the end of an embedded log, a tail
+ * header) is looked at. */
+void e53_builder_quiet_line(struct e53_builder *b, const char *line, size_t len, uint64_t lineno);
 void e53_builder_event(struct e53_builder *b, const struct e53_event *ev);
 /* End of the stream: every open session is finished and handed over. */
 void e53_builder_end(struct e53_builder *b);

@@ -1,0 +1,185 @@
+/* test_prefilter.c - the multi-literal prefilter (src/prefilter.c) against
+ * a brute-force search: random log-like text with planted literals, every
+ * literal at every offset parity and at block edges, on both block scans
+ * (AVX2 where the processor has it, and the scalar one, chosen by setting
+ * E53_NO_AVX2 before the build). */
+#include <criterion/criterion.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err53/prefilter.h"
+
+static const char *lits[] = {
+	"Restore Device", "CHECKPOINT BEGIN", "FAILURE:53", "operation ", "AMRestore",
+	"Status: ", "Checkpoint ", "x-fdr-message", "seputil", "AppleMesa", "ECID: ",
+	"error 53", "Identified device as", "restore-step-", "==> ", " <==",
+	"kAMRestore", "0x634", "fdr_recover", "iBEC", "Variant:", "baseband",
+};
+#define NLITS (sizeof lits / sizeof lits[0])
+
+static struct e53_prefilter *make(bool scalar)
+{
+	struct e53_prefilter *pf = e53_prefilter_new();
+	static const char train[] = "[12:00:01.0001] <Restore Device 0x1>: operation 14 progress 3\n"
+				    "2026-01-02 10:11:12.123 iTunes[100:200]: the quick brown fox\n";
+
+	cr_assert_not_null(pf);
+	for (size_t i = 0; i < NLITS; i++)
+		cr_assert_eq(e53_prefilter_add(pf, lits[i], strlen(lits[i]), (uint32_t)i), E53_OK);
+	cr_assert_eq(e53_prefilter_train(pf, train, sizeof train - 1), E53_OK);
+	if (scalar)
+		setenv("E53_NO_AVX2", "1", 1);
+	else
+		unsetenv("E53_NO_AVX2");
+	cr_assert_eq(e53_prefilter_build(pf), E53_OK);
+	unsetenv("E53_NO_AVX2");
+	return pf;
+}
+
+/* Does some literal start at pos? */
+static bool starts(const char *s, size_t n, size_t pos)
+{
+	for (size_t i = 0; i < NLITS; i++) {
+		size_t l = strlen(lits[i]);
+
+		if (pos + l <= n && !memcmp(s + pos, lits[i], l))
+			return true;
+	}
+	return false;
+}
+
+/* Does a literal lie wholly inside s[from..n)? */
+static bool brute_any(const char *s, size_t n, size_t from, size_t *first_end)
+{
+	bool any = false;
+
+	*first_end = n;
+	for (size_t i = 0; i < NLITS; i++) {
+		size_t l = strlen(lits[i]);
+
+		for (size_t k = from; k + l <= n; k++)
+			if (!memcmp(s + k, lits[i], l)) {
+				any = true;
+				if (k + l < *first_end)
+					*first_end = k + l;
+				break;
+			}
+	}
+	return any;
+}
+
+static unsigned rnd_state = 12345;
+static unsigned rnd(void)
+{
+	rnd_state = rnd_state * 1103515245u + 12345u;
+	return rnd_state >> 8;
+}
+
+static void random_text(char *s, size_t n)
+{
+	static const char alpha[] = "abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:.[]<>-_=/";
+
+	for (size_t i = 0; i < n; i++)
+		s[i] = (rnd() % 23 == 0) ? '\n' : alpha[rnd() % (sizeof alpha - 1)];
+}
+
+static void check_engine(bool scalar)
+{
+	struct e53_prefilter *pf = make(scalar);
+	char buf[700];
+
+	for (unsigned round = 0; round < 3000; round++) {
+		size_t n = 1 + rnd() % (sizeof buf), from = rnd() % n, end, got;
+		bool any;
+
+		random_text(buf, n);
+		if (round % 2) {
+			/* plant a literal at a random place, often at an edge */
+			const char *l = lits[rnd() % NLITS];
+			size_t ll = strlen(l), at;
+
+			if (ll <= n) {
+				at = round % 6 == 1 ? n - ll : rnd() % (n - ll + 1);
+				memcpy(buf + at, l, ll);
+			}
+		}
+		any = brute_any(buf, n, from, &end);
+		got = e53_prefilter_first(pf, buf, n, from);
+		/* a hit is always inside a real occurrence (one that began just
+		 * before from may be reported: lines never split a literal) */
+		if (got < n)
+			cr_assert(starts(buf, n, got), "%s: reported a hit at %zu of %zu where no literal starts (from %zu)",
+				  e53_prefilter_engine(pf), got, n, from);
+		if (!any)
+			continue;
+		cr_assert_lt(got, n, "%s: missed a literal ending at %zu in %zu bytes (from %zu)",
+			     e53_prefilter_engine(pf), end, n, from);
+		/* a literal starts there, no later than the first one's end, and
+		 * at most a window's width before from */
+		cr_assert_lt(got, end, "%s: first hit at %zu, but a literal ends at %zu",
+			     e53_prefilter_engine(pf), got, end);
+		cr_assert_geq(got + 4, from);
+	}
+	e53_prefilter_free(&pf);
+	cr_assert_null(pf);
+}
+
+Test(prefilter, block_scan_agrees_with_brute_force_scalar)
+{
+	check_engine(true);
+}
+
+Test(prefilter, block_scan_agrees_with_brute_force_default_engine)
+{
+	check_engine(false);
+}
+
+Test(prefilter, every_literal_at_every_offset_and_parity)
+{
+	for (int scalar = 0; scalar < 2; scalar++) {
+		struct e53_prefilter *pf = make(scalar);
+		char buf[96];
+
+		for (size_t i = 0; i < NLITS; i++) {
+			size_t l = strlen(lits[i]);
+
+			for (size_t at = 0; at + l <= sizeof buf; at++) {
+				memset(buf, '.', sizeof buf);
+				memcpy(buf + at, lits[i], l);
+				for (size_t from = 0; from <= at; from += 1 + at / 3) {
+					size_t got = e53_prefilter_first(pf, buf, sizeof buf, from);
+
+					cr_assert(got == at || (got > at && got < at + l && starts(buf, sizeof buf, got)),
+						  "%s: literal '%s' at %zu (from %zu): hit at %zu",
+						  e53_prefilter_engine(pf), lits[i], at, from, got);
+				}
+				/* starting past its start, a literal need not be found, but
+				 * if it is, its own start is reported */
+				{
+					size_t got = e53_prefilter_first(pf, buf, sizeof buf, at + 1);
+
+					cr_assert(got == sizeof buf || (got >= at && got < at + l && starts(buf, sizeof buf, got)),
+						  "%s: '%s' at %zu from %zu: %zu",
+						  e53_prefilter_engine(pf), lits[i], at, at + 1, got);
+				}
+				/* starting past its end, nothing */
+				cr_assert_eq(e53_prefilter_first(pf, buf, sizeof buf, at + l), sizeof buf);
+			}
+		}
+		e53_prefilter_free(&pf);
+	}
+}
+
+Test(prefilter, empty_and_short_inputs)
+{
+	struct e53_prefilter *pf = make(false);
+
+	cr_assert_eq(e53_prefilter_first(pf, "", 0, 0), 0);
+	cr_assert_eq(e53_prefilter_first(pf, "abc", 3, 0), 3);
+	cr_assert_eq(e53_prefilter_first(pf, "iBEC", 4, 0) < 4, true);
+	cr_assert_eq(e53_prefilter_first(pf, "iBEC", 4, 4), 4);
+	cr_assert_eq(e53_prefilter_first(pf, "iBEC", 4, 9), 4);
+	e53_prefilter_free(&pf);
+}
