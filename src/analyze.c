@@ -9,11 +9,50 @@
 #include "err53/session.h"
 #include "err53/sysdiag.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MAX_LINE_EVENTS 32
+
+/* The parse pipeline (lim.pipeline): a matcher thread runs the literal
+ * scan and the rules over each block's whole lines while this thread walks
+ * the blocks before it, feeding the builder.  Blocks are copied into a
+ * ring of slots; a slot's events point into its copy. */
+#define PP_SLOTS 4
+#define PP_MAX_EVENTS 4096     /* per slot; later lines are matched by the walker */
+
+struct pp_line {
+	uint32_t off;              /* where the line starts in the slot */
+	uint32_t first, n;         /* its events in the slot's evs */
+};
+
+struct pp_slot {
+	char *data;
+	size_t n, alloc;
+	bool starts_line;          /* the block begins a line */
+	size_t body, done;         /* lines starting in [body, done) were matched */
+	struct pp_line *lines;
+	size_t nlines, alines;
+	struct e53_event *evs;     /* PP_MAX_EVENTS */
+	size_t nevs;
+	unsigned line_evs;         /* events of the line being matched */
+};
+
+struct pp {
+	const struct e53_rules *rs;
+	size_t max_line;
+	struct e53_matcher *m;     /* the matcher thread's */
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct pp_slot slot[PP_SLOTS];
+	unsigned head, mid, tail;  /* [tail, mid) matched, [mid, head) waiting */
+	bool quit;
+	bool prev_nl;              /* the last block queued ended a line */
+	bool failed;               /* could not start: blocks go the direct way */
+};
 
 struct e53_analyzer {
 	const struct e53_rules *rs;
@@ -32,6 +71,7 @@ struct e53_analyzer {
 	struct e53_event evs[MAX_LINE_EVENTS];
 	unsigned nev;
 	char *clean;               /* a line without its terminal escapes */
+	struct pp *pp;             /* the parse pipeline, started on first use */
 };
 
 void e53_result_init(struct e53_result *r)
@@ -232,10 +272,11 @@ static size_t strip_escapes(const char *line, size_t len, char *out)
 	return o;
 }
 
+static void deliver(struct e53_analyzer *an, const char *line, size_t len, uint64_t lineno);
+
 static void on_line(void *ctx, const char *line, size_t len, uint64_t lineno)
 {
 	struct e53_analyzer *an = ctx;
-	unsigned i;
 
 	if (memchr(line, '\033', len)) {
 		len = strip_escapes(line, len, an->clean);
@@ -259,6 +300,14 @@ static void on_line(void *ctx, const char *line, size_t len, uint64_t lineno)
 		return;
 	an->nev = 0;
 	e53_match_line(an->m, line, len, lineno, collect, an);
+	deliver(an, line, len, lineno);
+}
+
+/* A line's events (an->evs) to the report or the builder. */
+static void deliver(struct e53_analyzer *an, const char *line, size_t len, uint64_t lineno)
+{
+	unsigned i;
+
 	if (an->opt->format == E53_FMT_EVENTS) {
 		for (i = 0; i < an->nev; i++) {
 			if (an->opt->redact)
@@ -284,12 +333,48 @@ static void on_line(void *ctx, const char *line, size_t len, uint64_t lineno)
 			e53_builder_event(an->b, &an->evs[i]);
 }
 
+/* The length a line of raw length len is matched with: cut at max_line
+ * (a cut line keeps a final CR), else without one trailing CR; as the
+ * line splitter delivers it. */
+static size_t view_len(const char *q, size_t len, size_t max_line)
+{
+	if (len > max_line)
+		return max_line;
+	return len && q[len - 1] == '\r' ? len - 1 : len;
+}
+
+/* A line that gives no event: counted, and shown to the builder only as
+ * far as such a line can matter. */
+static void quiet_line(struct e53_analyzer *an, const char *q, size_t len)
+{
+	struct e53_lines *l = &an->lines;
+	size_t cl = view_len(q, len, l->max_line);
+
+	l->newlines++;
+	l->lineno++;
+	if (len > l->max_line) {
+		l->cut_lines++;
+		l->skipped_bytes += len - l->max_line;
+	}
+	if (an->opt->format != E53_FMT_EVENTS)
+		e53_builder_quiet_line(an->b, q, cl, l->lineno);
+}
+
+/* Lines the per-line path rewrites (terminal escapes, GUI-quoted lines)
+ * and a member's first line (a crash report header) take the full path. */
+static bool needs_full_path(const struct e53_analyzer *an, const char *q, size_t len, bool esc)
+{
+	size_t cl = len && q[len - 1] == '\r' ? len - 1 : len;
+
+	return esc || an->lines.lineno == 0 ||
+	       (cl >= 4 && q[cl - 1] == '"' && q[cl - 2] == 'n' && q[cl - 3] == '\\');
+}
+
 /* A block through the line splitter, lines without a rule literal on a
  * short path.  The block's whole lines are scanned for literals in one
  * pass (e53_rules_next_candidate); a line with none gives no event, so it
- * only moves the line count and the builder's extent.  Lines the per-line
- * path rewrites (terminal escapes, GUI-quoted lines), a member's first line
- * (a crash report header) and lines spanning blocks take the full path. */
+ * only moves the line count and the builder's extent.  Lines spanning
+ * blocks and those of needs_full_path() take the full path. */
 static void feed_block(struct e53_analyzer *an, const char *p, size_t n)
 {
 	struct e53_lines *l = &an->lines;
@@ -320,10 +405,8 @@ static void feed_block(struct e53_analyzer *an, const char *p, size_t n)
 	for (q = p; q < end;) {
 		const char *nl = memchr(q, '\n', (size_t)(end - q));
 		size_t len = (size_t)(nl - q);
-		size_t cl = len && q[len - 1] == '\r' ? len - 1 : len;
 
-		if ((size_t)(nl - p) > hit || esc < nl || l->lineno == 0 ||
-		    (cl >= 4 && q[cl - 1] == '"' && q[cl - 2] == 'n' && q[cl - 3] == '\\')) {
+		if ((size_t)(nl - p) > hit || needs_full_path(an, q, len, esc < nl)) {
 			e53_lines_feed(l, q, len + 1);
 			if ((size_t)(nl - p) > hit)
 				hit = e53_rules_next_candidate(an->rs, p, (size_t)(end - p), (size_t)(nl + 1 - p));
@@ -333,21 +416,303 @@ static void feed_block(struct e53_analyzer *an, const char *p, size_t n)
 					esc = end;
 			}
 		} else {
-			l->newlines++;
-			l->lineno++;
-			if (len > l->max_line) {
-				l->cut_lines++;
-				l->skipped_bytes += len - l->max_line;
-				cl = l->max_line;
-			}
-			if (an->opt->format != E53_FMT_EVENTS)
-				e53_builder_quiet_line(an->b, q, cl, l->lineno);
+			quiet_line(an, q, len);
 		}
 		q = nl + 1;
 	}
 	/* an unfinished last line waits in the splitter's carry */
 	if (end < p + n)
 		e53_lines_feed(l, end, (size_t)(p + n - end));
+}
+
+/* ---- the parse pipeline ---------------------------------------------- */
+
+static void pp_collect(void *ctx, const struct e53_event *ev)
+{
+	struct pp_slot *sl = ctx;
+
+	if (sl->line_evs < MAX_LINE_EVENTS && sl->nevs < PP_MAX_EVENTS) {
+		sl->evs[sl->nevs++] = *ev;
+		sl->line_evs++;
+	}
+}
+
+/* Matcher thread: the whole lines of a slot, as the walker would see
+ * them, through the rules; records the lines that gave events. */
+static void pp_match(struct pp *pp, struct pp_slot *sl)
+{
+	const char *p = sl->data, *last;
+	size_t end, q, hit;
+
+	sl->nlines = sl->nevs = 0;
+	sl->body = sl->done = 0;
+	last = sl->n ? memrchr(p, '\n', sl->n) : NULL;
+	if (!last)
+		return;
+	end = (size_t)(last + 1 - p);
+	if (sl->starts_line)
+		q = 0;
+	else
+		q = (size_t)((const char *)memchr(p, '\n', sl->n) + 1 - p);
+	sl->body = q;
+	for (hit = e53_rules_next_candidate(pp->rs, p, end, q); hit < end;
+	     hit = e53_rules_next_candidate(pp->rs, p, end, q)) {
+		const char *ls = hit > q ? memrchr(p + q, '\n', hit - q) : NULL;
+		const char *nl = memchr(p + hit, '\n', end - hit);
+		size_t start = ls ? (size_t)(ls + 1 - p) : q;
+		size_t len = (size_t)(nl - (p + start));
+		uint32_t first = (uint32_t)sl->nevs;
+
+		if (sl->nevs + MAX_LINE_EVENTS > PP_MAX_EVENTS) {
+			sl->done = start;
+			return;
+		}
+		sl->line_evs = 0;
+		e53_match_line(pp->m, p + start, view_len(p + start, len, pp->max_line), 0, pp_collect, sl);
+		if (sl->line_evs) {
+			if (sl->nlines == sl->alines) {
+				size_t na = sl->alines ? sl->alines * 2 : 256;
+				struct pp_line *nlp = realloc(sl->lines, na * sizeof *nlp);
+
+				if (!nlp) {
+					sl->nevs = first;
+					sl->done = start;
+					return;
+				}
+				sl->lines = nlp;
+				sl->alines = na;
+			}
+			sl->lines[sl->nlines].off = (uint32_t)start;
+			sl->lines[sl->nlines].first = first;
+			sl->lines[sl->nlines].n = sl->line_evs;
+			sl->nlines++;
+		}
+		q = (size_t)(nl + 1 - p);
+	}
+	sl->done = end;
+}
+
+static void *pp_main(void *arg)
+{
+	struct pp *pp = arg;
+
+	pthread_mutex_lock(&pp->mu);
+	for (;;) {
+		struct pp_slot *sl;
+
+		while (!pp->quit && pp->mid == pp->head)
+			pthread_cond_wait(&pp->cv, &pp->mu);
+		if (pp->mid == pp->head)
+			break;
+		sl = &pp->slot[pp->mid % PP_SLOTS];
+		pthread_mutex_unlock(&pp->mu);
+		pp_match(pp, sl);
+		pthread_mutex_lock(&pp->mu);
+		pp->mid++;
+		pthread_cond_broadcast(&pp->cv);
+	}
+	pthread_mutex_unlock(&pp->mu);
+	return NULL;
+}
+
+static void pp_free(struct pp *pp)
+{
+	unsigned i;
+
+	if (!pp)
+		return;
+	if (!pp->failed) {
+		pthread_mutex_lock(&pp->mu);
+		pp->quit = true;
+		pthread_cond_broadcast(&pp->cv);
+		pthread_mutex_unlock(&pp->mu);
+		pthread_join(pp->th, NULL);
+		pthread_cond_destroy(&pp->cv);
+		pthread_mutex_destroy(&pp->mu);
+	}
+	for (i = 0; i < PP_SLOTS; i++) {
+		free(pp->slot[i].data);
+		free(pp->slot[i].lines);
+		free(pp->slot[i].evs);
+	}
+	e53_matcher_free(&pp->m);
+	free(pp);
+}
+
+/* The pipeline of an analyzer, started on first use; NULL when it is off
+ * or could not start (the blocks then go the direct way). */
+static struct pp *pp_get(struct e53_analyzer *an)
+{
+	struct pp *pp = an->pp;
+	unsigned i;
+
+	if (pp)
+		return pp->failed ? NULL : pp;
+	if (!an->opt->lim.pipeline)
+		return NULL;
+	pp = calloc(1, sizeof *pp);
+	if (!pp)
+		return NULL;
+	an->pp = pp;
+	pp->failed = true;
+	pp->rs = an->rs;
+	pp->max_line = an->opt->lim.max_line;
+	pp->prev_nl = true;
+	pp->m = e53_matcher_new(an->rs);
+	if (!pp->m)
+		return NULL;
+	for (i = 0; i < PP_SLOTS; i++)
+		if (!(pp->slot[i].evs = malloc(PP_MAX_EVENTS * sizeof *pp->slot[i].evs)))
+			return NULL;
+	if (pthread_mutex_init(&pp->mu, NULL))
+		return NULL;
+	if (pthread_cond_init(&pp->cv, NULL)) {
+		pthread_mutex_destroy(&pp->mu);
+		return NULL;
+	}
+	if (pthread_create(&pp->th, NULL, pp_main, pp)) {
+		pthread_cond_destroy(&pp->cv);
+		pthread_mutex_destroy(&pp->mu);
+		return NULL;
+	}
+	pp->failed = false;
+	return pp;
+}
+
+/* Walker: a matched slot through the line splitter and the builder, as
+ * feed_block does, with the matcher's events for the lines it did. */
+static void pp_walk(struct e53_analyzer *an, struct pp_slot *sl)
+{
+	struct e53_lines *l = &an->lines;
+	const char *p = sl->data, *last, *q, *end, *esc;
+	size_t n = sl->n, k = 0;
+
+	if (l->pending) {
+		const char *nl = memchr(p, '\n', n);
+
+		if (!nl) {
+			e53_lines_feed(l, p, n);
+			return;
+		}
+		e53_lines_feed(l, p, (size_t)(nl + 1 - p));
+		q = nl + 1;
+	} else {
+		q = p;
+	}
+	last = memrchr(q, '\n', (size_t)(p + n - q));
+	if (!last) {
+		e53_lines_feed(l, q, (size_t)(p + n - q));
+		return;
+	}
+	end = last + 1;
+	esc = memchr(q, '\033', (size_t)(end - q));
+	if (!esc)
+		esc = end;
+	for (; q < end;) {
+		const char *nl = memchr(q, '\n', (size_t)(end - q));
+		size_t len = (size_t)(nl - q), off = (size_t)(q - p);
+		bool cand = k < sl->nlines && sl->lines[k].off == off;
+		bool matched = off >= sl->body && off < sl->done;
+
+		if (!matched || needs_full_path(an, q, len, esc < nl)) {
+			e53_lines_feed(l, q, len + 1);
+			if (esc < nl) {
+				esc = memchr(nl + 1, '\033', (size_t)(end - nl - 1));
+				if (!esc)
+					esc = end;
+			}
+		} else if (cand) {
+			const struct pp_line *pl = &sl->lines[k];
+			unsigned i;
+
+			l->newlines++;
+			l->lineno++;
+			if (len > l->max_line) {
+				l->cut_lines++;
+				l->skipped_bytes += len - l->max_line;
+			}
+			for (i = 0; i < pl->n; i++) {
+				an->evs[i] = sl->evs[pl->first + i];
+				an->evs[i].line = l->lineno;
+			}
+			an->nev = pl->n;
+			deliver(an, q, view_len(q, len, l->max_line), l->lineno);
+		} else {
+			quiet_line(an, q, len);
+		}
+		k += cand;
+		q = nl + 1;
+	}
+	if (end < p + n)
+		e53_lines_feed(l, end, (size_t)(p + n - end));
+}
+
+/* Walks every slot queued so far (before the builder is touched another
+ * way: a member's start or end, a message). */
+static void pp_drain(struct e53_analyzer *an)
+{
+	struct pp *pp = an->pp;
+
+	if (!pp || pp->failed)
+		return;
+	pthread_mutex_lock(&pp->mu);
+	while (pp->tail != pp->head) {
+		while (pp->mid == pp->tail)
+			pthread_cond_wait(&pp->cv, &pp->mu);
+		pthread_mutex_unlock(&pp->mu);
+		pp_walk(an, &pp->slot[pp->tail % PP_SLOTS]);
+		pthread_mutex_lock(&pp->mu);
+		pp->tail++;
+		pthread_cond_broadcast(&pp->cv);
+	}
+	pthread_mutex_unlock(&pp->mu);
+}
+
+/* Queues a block for the matcher and walks the ones it has finished;
+ * false when the block must go the direct way. */
+static bool pp_feed(struct e53_analyzer *an, const char *p, size_t n)
+{
+	struct pp *pp = pp_get(an);
+	struct pp_slot *sl;
+
+	if (!pp || n > UINT32_MAX)
+		return false;
+	pthread_mutex_lock(&pp->mu);
+	while (pp->head - pp->tail == PP_SLOTS) {
+		while (pp->mid == pp->tail)
+			pthread_cond_wait(&pp->cv, &pp->mu);
+		pthread_mutex_unlock(&pp->mu);
+		pp_walk(an, &pp->slot[pp->tail % PP_SLOTS]);
+		pthread_mutex_lock(&pp->mu);
+		pp->tail++;
+	}
+	sl = &pp->slot[pp->head % PP_SLOTS];
+	pthread_mutex_unlock(&pp->mu);
+	if (sl->alloc < n) {
+		char *d = realloc(sl->data, n);
+
+		if (!d) {
+			pp_drain(an);
+			return false;
+		}
+		sl->data = d;
+		sl->alloc = n;
+	}
+	memcpy(sl->data, p, n);
+	sl->n = n;
+	sl->starts_line = pp->prev_nl;
+	pp->prev_nl = p[n - 1] == '\n';
+	pthread_mutex_lock(&pp->mu);
+	pp->head++;
+	pthread_cond_broadcast(&pp->cv);
+	while (pp->tail != pp->mid) {
+		pthread_mutex_unlock(&pp->mu);
+		pp_walk(an, &pp->slot[pp->tail % PP_SLOTS]);
+		pthread_mutex_lock(&pp->mu);
+		pp->tail++;
+	}
+	pthread_mutex_unlock(&pp->mu);
+	return true;
 }
 
 static void set_origin(struct e53_analyzer *an, const struct e53_origin *o)
@@ -361,6 +726,7 @@ static bool sink_want(void *ctx, const struct e53_origin *o)
 {
 	struct e53_analyzer *an = ctx;
 
+	pp_drain(an);
 	return e53_sysdiag_want(an->sd, o);
 }
 
@@ -368,6 +734,9 @@ static bool sink_begin(void *ctx, const struct e53_origin *o)
 {
 	struct e53_analyzer *an = ctx;
 
+	pp_drain(an);
+	if (an->pp)
+		an->pp->prev_nl = true;
 	set_origin(an, o);
 	an->first_block = true;
 	if (e53_sysdiag_member_begin(an->sd, o, an->b))
@@ -389,7 +758,8 @@ static void sink_data(void *ctx, const char *p, size_t n)
 		__atomic_fetch_add(an->opt->progress, (uint64_t)n, __ATOMIC_RELAXED);
 	if (e53_sysdiag_data(an->sd, p, n))
 		return;
-	feed_block(an, p, n);
+	if (!pp_feed(an, p, n))
+		feed_block(an, p, n);
 }
 
 static void sink_end(void *ctx, const struct e53_origin *o)
@@ -397,6 +767,7 @@ static void sink_end(void *ctx, const struct e53_origin *o)
 	struct e53_analyzer *an = ctx;
 
 	(void)o;
+	pp_drain(an);
 	e53_lines_finish(&an->lines);
 	if (!e53_sysdiag_member_end(an->sd, an->b))
 		e53_builder_end(an->b);
@@ -415,6 +786,7 @@ static void sink_error(void *ctx, const struct e53_origin *o, e53_status st, con
 	struct e53_analyzer *an = ctx;
 
 	(void)st;
+	pp_drain(an);
 	an->res->input_errors++;
 	an->res->refused = true;
 	message(an, 'E', o, msg);
@@ -433,6 +805,7 @@ static void sink_error(void *ctx, const struct e53_origin *o, e53_status st, con
 
 static void sink_warning(void *ctx, const struct e53_origin *o, const char *msg)
 {
+	pp_drain(ctx);
 	message(ctx, 'W', o, msg);
 }
 
@@ -461,6 +834,7 @@ void e53_analyzer_free(struct e53_analyzer **pan)
 
 	if (!an)
 		return;
+	pp_free(an->pp);
 	e53_matcher_free(&an->m);
 	e53_builder_free(&an->b);
 	e53_sysdiag_free(&an->sd);

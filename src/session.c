@@ -49,6 +49,8 @@ struct e53_builder {
 	char path[512];
 	char member[512];
 	struct e53_session *open[E53_MAX_HELD];
+	struct e53_session *spare[2 * E53_MAX_OPEN];  /* finished sessions' memory, for reuse */
+	unsigned nspare;
 	bool finished[E53_MAX_HELD];
 	bool held[E53_MAX_HELD];       /* waits for e53_builder_release */
 	unsigned nopen;
@@ -323,7 +325,12 @@ static void emit_ready(struct e53_builder *b, bool all)
 		e53_finalize(s);
 		e53_diagnose(s);
 		b->fn(b->ctx, s);
-		free(s);
+		/* kept for the next session: no malloc and page-fault churn per
+		 * restore when a log holds thousands */
+		if (b->nspare < sizeof b->spare / sizeof b->spare[0])
+			b->spare[b->nspare++] = s;
+		else
+			free(s);
 	}
 }
 
@@ -334,6 +341,8 @@ void e53_builder_free(struct e53_builder **pb)
 	if (!b)
 		return;
 	emit_ready(b, true);
+	while (b->nspare)
+		free(b->spare[--b->nspare]);
 	free(b);
 	*pb = NULL;
 }
@@ -436,7 +445,7 @@ static struct e53_session *new_session(struct e53_builder *b)
 		}
 		emit_ready(b, false);
 	}
-	s = malloc(sizeof *s);
+	s = b->nspare ? b->spare[--b->nspare] : malloc(sizeof *s);
 	if (!s)
 		return NULL;
 	memset(s, 0, E53_SESSION_HEAD);

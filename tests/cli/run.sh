@@ -223,5 +223,46 @@ for c in "pp.gz" "pp.tar.gz" "pp-cut.gz" "--max-member-bytes=300K pp.gz"; do
 done
 grep -q "more than 307200 bytes" "$T/e1" && ok || bad "pipeline: the cut member's message is missing"
 
+# --- the matcher thread (parse pipeline) changes nothing but speed: a
+# plain log of many blocks mixing CRLF lines, terminal colours, GUI-quoted
+# lines, progress redraws with bare CRs, lines longer than --max-line and
+# lines spanning blocks gives the same report in every format either way
+python3 - "$FIX/logs" "$T/mix.log" <<'PYEOF'
+import os, sys
+src, out = sys.argv[1], sys.argv[2]
+logs = [open(os.path.join(src, f), "rb").read() for f in sorted(os.listdir(src)) if f.endswith(".log")]
+parts = []
+k = 0
+while sum(map(len, parts)) < 3_000_000:
+    for text in logs:
+        for line in text.splitlines(True):
+            k += 1
+            if k % 97 == 0:
+                line = b"\x1b[1;31m" + line.rstrip(b"\n") + b"\x1b[0m\n"
+            elif k % 89 == 0:
+                line = b'2024-05-01 10:00:00 [GUI] "' + line.rstrip(b"\r\n") + b'\\n"\n'
+            elif k % 83 == 0:
+                line = line.rstrip(b"\n") + b"\r\n"
+            elif k % 211 == 0:
+                line = b"[====      ] 40%\r[==========] 100%\r" + line
+            elif k % 1009 == 0:
+                line = b"x" * 70000 + line
+            parts.append(line)
+open(out, "wb").write(b"".join(parts))
+PYEOF
+for fmt in ndjson text csv events markdown; do
+	for extra in "" "--max-line=120"; do
+		# shellcheck disable=SC2086
+		"$BIN" --format=$fmt $extra "$T/mix.log" >"$T/m1" 2>"$T/me1"; s1=$?
+		# shellcheck disable=SC2086
+		"$BIN" --format=$fmt $extra --no-pipeline "$T/mix.log" >"$T/m2" 2>"$T/me2"; s2=$?
+		if [ "$s1" = "$s2" ] && cmp -s "$T/m1" "$T/m2" && cmp -s "$T/me1" "$T/me2" && [ -s "$T/m1" ]; then
+			ok
+		else
+			bad "parse pipeline ($fmt $extra): report, messages or status differ from --no-pipeline"
+		fi
+	done
+done
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
