@@ -87,18 +87,10 @@ static e53_status grow(struct e53_buf *b, size_t extra)
 	return E53_OK;
 }
 
-e53_status e53_buf_add(struct e53_buf *b, const void *p, size_t n)
+e53_status e53_buf_add_slow(struct e53_buf *b, const void *p, size_t n)
 {
-	e53_status st;
+	e53_status st = grow(b, n);
 
-	/* the common case: room already allocated, no cap in the way */
-	if (b->len + n < b->alloc && (!b->cap || b->len + n <= b->cap)) {
-		memcpy(b->data + b->len, p, n);
-		b->len += n;
-		b->data[b->len] = '\0';
-		return E53_OK;
-	}
-	st = grow(b, n);
 	if (st)
 		return st;
 	if (n)
@@ -106,21 +98,6 @@ e53_status e53_buf_add(struct e53_buf *b, const void *p, size_t n)
 	b->len += n;
 	b->data[b->len] = '\0';
 	return E53_OK;
-}
-
-e53_status e53_buf_addc(struct e53_buf *b, char c)
-{
-	if (b->len + 1 < b->alloc && (!b->cap || b->len + 1 <= b->cap)) {
-		b->data[b->len++] = c;
-		b->data[b->len] = '\0';
-		return E53_OK;
-	}
-	return e53_buf_add(b, &c, 1);
-}
-
-e53_status e53_buf_adds(struct e53_buf *b, const char *s)
-{
-	return e53_buf_add(b, s, strlen(s));
 }
 
 e53_status e53_buf_addf(struct e53_buf *b, const char *fmt, ...)
@@ -214,9 +191,12 @@ e53_status e53_buf_json_str(struct e53_buf *b, const char *s, size_t n)
 			st = e53_buf_add(b, "\\t", 2);
 		else if (p[i] == '\r')
 			st = e53_buf_add(b, "\\r", 2);
-		else if (p[i] < 0x20)
-			st = e53_buf_addf(b, "\\u%04x", p[i]);
-		else {
+		else if (p[i] < 0x20) {
+			static const char hex[] = "0123456789abcdef";
+			char u[6] = { '\\', 'u', '0', '0', hex[p[i] >> 4], hex[p[i] & 15] };
+
+			st = e53_buf_add(b, u, 6);
+		} else {
 			size_t l = utf8_len(p + i, n - i);
 
 			if (l == 0) {

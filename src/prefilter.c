@@ -329,6 +329,11 @@ static inline size_t probe_start(const struct e53_prefilter *pf, unsigned key, c
 	return SIZE_MAX;
 }
 
+#ifdef HAVE_AVX2_PATH
+static size_t scan_avx2(const struct e53_prefilter *pf, const unsigned char *p, size_t n,
+			e53_prefilter_hit hit, void *ctx, bool *found);
+#endif
+
 static bool scan(const struct e53_prefilter *pf, const char *s, size_t n, e53_prefilter_hit hit,
 		 void *ctx)
 {
@@ -338,6 +343,15 @@ static bool scan(const struct e53_prefilter *pf, const char *s, size_t n, e53_pr
 
 	if (n < GRAM || !pf->n)
 		return false;
+#ifdef HAVE_AVX2_PATH
+	if (pf->avx2 && n >= 24) {
+		bool found = false;
+
+		i = scan_avx2(pf, p, n, hit, ctx, &found);
+		if (found)
+			return true;
+	}
+#endif
 	/* one 8-byte load covers the quadgrams at three sampled positions */
 	for (; i + 8 <= n; i += 3 * STRIDE) {
 		uint64_t w;
@@ -451,6 +465,41 @@ static size_t first_avx2(const struct e53_prefilter *pf, const unsigned char *p,
 		}
 	}
 	return first_scalar(pf, p, n, i);
+}
+
+/* The per-line scan's first part on AVX2 (as first_avx2, every hit
+ * reported); returns where the scalar loop goes on. */
+__attribute__((target("avx2")))
+static size_t scan_avx2(const struct e53_prefilter *pf, const unsigned char *p, size_t n,
+			e53_prefilter_hit hit, void *ctx, bool *found)
+{
+	const __m256i shuf = _mm256_setr_epi8(0, 1, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7, 8, 9,
+					      0, 1, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7, 8, 9);
+	const __m256i golden = _mm256_set1_epi32((int)0x9E3779B1u);
+	const __m256i low5 = _mm256_set1_epi32(31);
+	const int *words = (const int *)(const void *)pf->bitmap;
+	size_t i;
+
+	for (i = 0; i + 24 <= n; i += 16) {
+		__m128i lo = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		__m128i hi = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 8));
+		__m256i v = _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1);
+		__m256i h = _mm256_srli_epi32(_mm256_mullo_epi32(_mm256_shuffle_epi8(v, shuf), golden), 16);
+		__m256i g = _mm256_i32gather_epi32(words, _mm256_srli_epi32(h, 5), 4);
+		__m256i t = _mm256_slli_epi32(_mm256_srlv_epi32(g, _mm256_and_si256(h, low5)), 31);
+		unsigned mask = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(t));
+
+		while (mask) {
+			size_t pos = i + 2 * (unsigned)__builtin_ctz(mask);
+
+			mask &= mask - 1;
+			if (probe(pf, hash4(p + pos), p, n, pos, hit, ctx)) {
+				*found = true;
+				return n;
+			}
+		}
+	}
+	return i;
 }
 #endif
 

@@ -183,3 +183,52 @@ Test(prefilter, empty_and_short_inputs)
 	cr_assert_eq(e53_prefilter_first(pf, "iBEC", 4, 9), 4);
 	e53_prefilter_free(&pf);
 }
+
+/* The per-line scan reports every literal present (ids may repeat), on
+ * lines long enough for the AVX2 loop and short ones, on both engines. */
+struct seen {
+	bool id[NLITS];
+};
+
+static void mark(void *ctx, uint32_t id)
+{
+	struct seen *s = ctx;
+
+	cr_assert_lt(id, NLITS);
+	s->id[id] = true;
+}
+
+Test(prefilter, line_scan_reports_every_literal_present)
+{
+	for (int scalar = 0; scalar < 2; scalar++) {
+		struct e53_prefilter *pf = make(scalar);
+		char buf[300];
+
+		for (unsigned round = 0; round < 4000; round++) {
+			size_t n = 1 + rnd() % sizeof buf;
+			struct seen got = { { 0 } };
+
+			random_text(buf, n);
+			for (unsigned k = 0; k < 1 + round % 3; k++) {
+				const char *l = lits[rnd() % NLITS];
+				size_t ll = strlen(l);
+
+				if (ll <= n)
+					memcpy(buf + rnd() % (n - ll + 1), l, ll);
+			}
+			e53_prefilter_scan(pf, buf, n, mark, &got);
+			for (size_t i = 0; i < NLITS; i++) {
+				size_t l = strlen(lits[i]);
+				bool present = false;
+
+				for (size_t k = 0; k + l <= n && !present; k++)
+					present = !memcmp(buf + k, lits[i], l);
+				cr_assert_eq(got.id[i], present, "%s: literal '%s' %s in %zu bytes but %s",
+					     e53_prefilter_engine(pf), lits[i], present ? "present" : "absent", n,
+					     got.id[i] ? "reported" : "not reported");
+			}
+			cr_assert_eq(e53_prefilter_any(pf, buf, n), e53_prefilter_first(pf, buf, n, 0) < n);
+		}
+		e53_prefilter_free(&pf);
+	}
+}

@@ -66,9 +66,28 @@ struct e53_buf {
 
 void e53_buf_init(struct e53_buf *b, size_t cap);
 void e53_buf_release(struct e53_buf *b);
-e53_status e53_buf_add(struct e53_buf *b, const void *p, size_t n);
-e53_status e53_buf_addc(struct e53_buf *b, char c);
-e53_status e53_buf_adds(struct e53_buf *b, const char *s);
+e53_status e53_buf_add_slow(struct e53_buf *b, const void *p, size_t n);
+/* Appends n bytes; inline for the common case of room already there. */
+static inline e53_status e53_buf_add(struct e53_buf *b, const void *p, size_t n)
+{
+	if (b->len + n < b->alloc && (!b->cap || b->len + n <= b->cap)) {
+		memcpy(b->data + b->len, p, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+		return E53_OK;
+	}
+	return e53_buf_add_slow(b, p, n);
+}
+
+static inline e53_status e53_buf_addc(struct e53_buf *b, char c)
+{
+	return e53_buf_add(b, &c, 1);
+}
+
+static inline e53_status e53_buf_adds(struct e53_buf *b, const char *s)
+{
+	return e53_buf_add(b, s, strlen(s));
+}
 e53_status e53_buf_addf(struct e53_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void e53_buf_reset(struct e53_buf *b);
