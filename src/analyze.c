@@ -236,14 +236,6 @@ static void render_event_redacted(struct e53_analyzer *an, const struct e53_even
 	e53_render_event(path, an->has_member ? member : NULL, &ev, &an->res->out);
 }
 
-static void collect(void *ctx, const struct e53_event *ev)
-{
-	struct e53_analyzer *an = ctx;
-
-	if (an->nev < MAX_LINE_EVENTS)
-		an->evs[an->nev++] = *ev;
-}
-
 /* Copies line without ANSI escape sequences (colour in terminal captures)
  * into out; returns the new length. */
 static size_t strip_escapes(const char *line, size_t len, char *out)
@@ -298,8 +290,7 @@ static void on_line(void *ctx, const char *line, size_t len, uint64_t lineno)
 	}
 	if (e53_sysdiag_line(an->sd, line, len, lineno))
 		return;
-	an->nev = 0;
-	e53_match_line(an->m, line, len, lineno, collect, an);
+	an->nev = e53_match_line_into(an->m, line, len, lineno, an->evs, MAX_LINE_EVENTS);
 	deliver(an, line, len, lineno);
 }
 
@@ -427,16 +418,6 @@ static void feed_block(struct e53_analyzer *an, const char *p, size_t n)
 
 /* ---- the parse pipeline ---------------------------------------------- */
 
-static void pp_collect(void *ctx, const struct e53_event *ev)
-{
-	struct pp_slot *sl = ctx;
-
-	if (sl->line_evs < MAX_LINE_EVENTS && sl->nevs < PP_MAX_EVENTS) {
-		sl->evs[sl->nevs++] = *ev;
-		sl->line_evs++;
-	}
-}
-
 /* Matcher thread: the whole lines of a slot, as the walker would see
  * them, through the rules; records the lines that gave events. */
 static void pp_match(struct pp *pp, struct pp_slot *sl)
@@ -467,8 +448,9 @@ static void pp_match(struct pp *pp, struct pp_slot *sl)
 			sl->done = start;
 			return;
 		}
-		sl->line_evs = 0;
-		e53_match_line(pp->m, p + start, view_len(p + start, len, pp->max_line), 0, pp_collect, sl);
+		sl->line_evs = e53_match_line_into(pp->m, p + start, view_len(p + start, len, pp->max_line), 0,
+						   sl->evs + sl->nevs, MAX_LINE_EVENTS);
+		sl->nevs += sl->line_evs;
 		if (sl->line_evs) {
 			if (sl->nlines == sl->alines) {
 				size_t na = sl->alines ? sl->alines * 2 : 256;

@@ -30,11 +30,26 @@ static void add_u64(struct e53_buf *b, uint64_t v)
 
 static void add_key(struct e53_buf *b, const char *key, bool comma)
 {
+	char tmp[48];
+	size_t n = strlen(key), k = 0;
+
+	if (n > sizeof tmp - 4) {
+		if (comma)
+			e53_buf_addc(b, ',');
+		e53_buf_addc(b, '"');
+		e53_buf_add(b, key, n);
+		e53_buf_add(b, "\":", 2);
+		return;
+	}
+	/* one append: the separator, the quoted key and the colon */
 	if (comma)
-		e53_buf_addc(b, ',');
-	e53_buf_addc(b, '"');
-	e53_buf_adds(b, key);
-	e53_buf_add(b, "\":", 2);
+		tmp[k++] = ',';
+	tmp[k++] = '"';
+	memcpy(tmp + k, key, n);
+	k += n;
+	tmp[k++] = '"';
+	tmp[k++] = ':';
+	e53_buf_add(b, tmp, k);
 }
 
 static void json_kv(struct e53_buf *b, const char *key, const char *val, bool comma)

@@ -75,6 +75,10 @@ struct rule {
 	bool derived;     /* literal derived from the pattern */
 	char *note;
 	char *setv[E53_F__COUNT];
+	/* the set fields, listed for fill_event (filled at compile) */
+	unsigned char setk[E53_F__COUNT];
+	size_t setn[E53_F__COUNT];
+	unsigned nset;
 	struct sample samples[MAX_SAMPLES];
 	unsigned nsamples;
 	pcre2_code *code;
@@ -599,10 +603,12 @@ static void fill_event(const struct e53_rules *rs, const struct rule *r, pcre2_m
 		f->p = line + ov[2 * g];
 		f->n = ov[2 * g + 1] - ov[2 * g];
 	}
-	for (i = 0; i < E53_F__COUNT; i++) {
-		if (r->setv[i] && !ev->f[i].p) {
-			ev->f[i].p = r->setv[i];
-			ev->f[i].n = strlen(r->setv[i]);
+	for (i = 0; i < r->nset; i++) {
+		struct e53_slice *f = &ev->f[r->setk[i]];
+
+		if (!f->p) {
+			f->p = r->setv[r->setk[i]];
+			f->n = r->setn[i];
 		}
 	}
 }
@@ -670,6 +676,12 @@ e53_status e53_rules_compile(struct e53_rules *rs, struct e53_buf *diag)
 
 		if (r->dead)
 			continue;
+		r->nset = 0;
+		for (k = 0; k < E53_F__COUNT; k++)
+			if (r->setv[k]) {
+				r->setk[r->nset] = (unsigned char)k;
+				r->setn[r->nset++] = strlen(r->setv[k]);
+			}
 		if (!r->pattern) {
 			diag_add(diag, r->origin, r->line, "rule %s: no pattern%s", r->id, NULL);
 			st = E53_ERULE;
@@ -906,8 +918,10 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-unsigned e53_match_line(struct e53_matcher *m, const char *line, size_t len,
-			uint64_t lineno, e53_event_fn fn, void *ctx)
+/* The rules on one line: events go to fn, or straight into out (up to
+ * max of them, the rest dropped) when out is given. */
+static unsigned match(struct e53_matcher *m, const char *line, size_t len, uint64_t lineno,
+		      e53_event_fn fn, void *ctx, struct e53_event *out, unsigned max)
 {
 	const struct e53_rules *rs = m->rs;
 	unsigned events = 0;
@@ -958,11 +972,30 @@ unsigned e53_match_line(struct e53_matcher *m, const char *line, size_t len,
 
 		if (pcre2_match(r->code, (PCRE2_SPTR)line, len, 0, 0, m->md, rs->mctx) < 0)
 			continue;
-		fill_event(rs, r, m->md, line, len, lineno, &ev);
-		fn(ctx, &ev);
+		if (out) {
+			if (events < max)
+				fill_event(rs, r, m->md, line, len, lineno, &out[events]);
+		} else {
+			fill_event(rs, r, m->md, line, len, lineno, &ev);
+			fn(ctx, &ev);
+		}
 		events++;
 	}
 	return events;
+}
+
+unsigned e53_match_line(struct e53_matcher *m, const char *line, size_t len,
+			uint64_t lineno, e53_event_fn fn, void *ctx)
+{
+	return match(m, line, len, lineno, fn, ctx, NULL, 0);
+}
+
+unsigned e53_match_line_into(struct e53_matcher *m, const char *line, size_t len,
+			     uint64_t lineno, struct e53_event *out, unsigned max)
+{
+	unsigned n = match(m, line, len, lineno, NULL, NULL, out, max);
+
+	return n < max ? n : max;
 }
 
 size_t e53_rules_next_candidate(const struct e53_rules *rs, const char *s, size_t n, size_t from)

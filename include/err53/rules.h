@@ -96,6 +96,10 @@ void e53_matcher_free(struct e53_matcher **m);
  * order.  Returns the number of events. */
 unsigned e53_match_line(struct e53_matcher *m, const char *line, size_t len,
 			uint64_t lineno, e53_event_fn fn, void *ctx);
+/* Same, the events written to out[] in rule order, at most max of them
+ * (later ones are dropped); returns how many were written. */
+unsigned e53_match_line_into(struct e53_matcher *m, const char *line, size_t len,
+			     uint64_t lineno, struct e53_event *out, unsigned max);
 /* For a block of whole lines: the offset, at or after from, of the first
  * place where a rule literal occurs (or n).  A line holding none of them
  * can give no event, so it may skip e53_match_line.  Returns 0 (look at
