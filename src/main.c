@@ -5,6 +5,7 @@
 #include "err53/explain.h"
 #include "err53/input.h"
 #include "err53/redact.h"
+#include "err53/prefilter.h"
 #include "err53/rules.h"
 
 #include <errno.h>
@@ -469,8 +470,9 @@ static void print_versions(void)
 	printf("%s %s (report schema %s)\n", prog, E53_VERSION, E53_SCHEMA);
 	printf("libraries: PCRE2 %s, zlib %s, %s, libplist %s\n", pcre, zlibVersion(),
 	       archive_version_string(), E53_PLIST_VERSION);
-	printf("gzip inflater: %s; regular expressions: %s\n", e53_inflate_name,
-	       pcre2_config(PCRE2_CONFIG_JIT, &jit) >= 0 && jit ? "PCRE2 JIT" : "PCRE2 interpreter");
+	printf("gzip inflater: %s; regular expressions: %s; literal scan: %s\n", e53_inflate_name,
+	       pcre2_config(PCRE2_CONFIG_JIT, &jit) >= 0 && jit ? "PCRE2 JIT" : "PCRE2 interpreter",
+	       e53_prefilter_default_engine());
 }
 
 int main(int argc, char **argv)

@@ -251,10 +251,7 @@ e53_status e53_prefilter_build(struct e53_prefilter *pf)
 		pf->bitmap[key >> 3] |= (uint8_t)(1u << (key & 7));
 	}
 	pf->nbuckets = b;
-#ifdef HAVE_AVX2_PATH
-	__builtin_cpu_init();
-	pf->avx2 = __builtin_cpu_supports("avx2") && !getenv("E53_NO_AVX2");
-#endif
+	pf->avx2 = !strcmp(e53_prefilter_default_engine(), "AVX2");
 	for (i = 1; i < b; i++)
 		pf->first[i] = pf->first[i - 1] + pf->count[i - 1];
 	memset(pf->count, 0, (pf->nents + 1) * sizeof *pf->count);
@@ -518,5 +515,15 @@ size_t e53_prefilter_first(const struct e53_prefilter *pf, const char *s, size_t
 
 const char *e53_prefilter_engine(const struct e53_prefilter *pf)
 {
-	return pf->avx2 ? "avx2" : "scalar";
+	return pf->avx2 ? "AVX2" : "scalar";
+}
+
+const char *e53_prefilter_default_engine(void)
+{
+#ifdef HAVE_AVX2_PATH
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx2") && !getenv("E53_NO_AVX2"))
+		return "AVX2";
+#endif
+	return "scalar";
 }

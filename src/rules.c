@@ -1007,7 +1007,7 @@ size_t e53_rules_next_candidate(const struct e53_rules *rs, const char *s, size_
 
 const char *e53_rules_engine(const struct e53_rules *rs)
 {
-	return rs->pf ? e53_prefilter_engine(rs->pf) : "scalar";
+	return rs->pf ? e53_prefilter_engine(rs->pf) : e53_prefilter_default_engine();
 }
 
 void e53_matcher_stats(const struct e53_matcher *m, uint64_t *lines, uint64_t *candidates)

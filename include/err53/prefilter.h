@@ -40,7 +40,10 @@ bool e53_prefilter_any(const struct e53_prefilter *pf, const char *s, size_t n);
  * where the processor has it: eight positions hashed per step and their
  * bits fetched with one gather. */
 size_t e53_prefilter_first(const struct e53_prefilter *pf, const char *s, size_t n, size_t from);
-/* Which scan e53_prefilter_first uses: "avx2" or "scalar". */
+/* Which scan this prefilter uses: "AVX2" or "scalar". */
 const char *e53_prefilter_engine(const struct e53_prefilter *pf);
+/* The one a prefilter built now would use: AVX2 where the processor has
+ * it and the environment variable E53_NO_AVX2 is not set. */
+const char *e53_prefilter_default_engine(void);
 
 #endif

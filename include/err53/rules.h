@@ -105,7 +105,7 @@ unsigned e53_match_line_into(struct e53_matcher *m, const char *line, size_t len
  * can give no event, so it may skip e53_match_line.  Returns 0 (look at
  * every line) when some rule has no literal. */
 size_t e53_rules_next_candidate(const struct e53_rules *rs, const char *s, size_t n, size_t from);
-/* The prefilter's block scan in use: "avx2" or "scalar". */
+/* The prefilter's scan in use: "AVX2" or "scalar". */
 const char *e53_rules_engine(const struct e53_rules *rs);
 /* Lines looked at by regexes / by the prefilter only, for statistics. */
 void e53_matcher_stats(const struct e53_matcher *m, uint64_t *lines, uint64_t *candidates);

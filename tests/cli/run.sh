@@ -264,5 +264,12 @@ for fmt in ndjson text csv events markdown; do
 	done
 done
 
+# the portable literal scan gives the same report as the AVX2 one
+E53_NO_AVX2=1 "$BIN" --version >"$T/v" 2>/dev/null
+grep -q "literal scan: scalar" "$T/v" && ok || bad "E53_NO_AVX2: --version does not name the scalar scan"
+"$BIN" --format=ndjson "$T/mix.log" >"$T/m1" 2>/dev/null
+E53_NO_AVX2=1 "$BIN" --format=ndjson "$T/mix.log" >"$T/m2" 2>/dev/null
+cmp -s "$T/m1" "$T/m2" && [ -s "$T/m1" ] && ok || bad "E53_NO_AVX2: the report differs from the default scan's"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
