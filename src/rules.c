@@ -510,6 +510,7 @@ static size_t derive_literal(const char *pat, char *out, size_t cap)
 static bool rule_has_lit_hit(const struct e53_rules *rs, uint32_t ri, const char *s, size_t n);
 static void fill_event(const struct e53_rules *rs, const struct rule *r, pcre2_match_data *md,
 		       const char *line, size_t len, uint64_t lineno, struct e53_event *ev);
+_Static_assert(E53_F__COUNT <= 32, "fill_event keeps the given fields in 32 bits");
 
 /* Every literal of every live rule into one scanner. */
 static e53_status build_prefilter(struct e53_rules *rs)
@@ -585,6 +586,7 @@ static void fill_event(const struct e53_rules *rs, const struct rule *r, pcre2_m
 {
 	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
 	uint32_t npairs = pcre2_get_ovector_count(md);
+	uint32_t have = 0;  /* fields given so far (a bit each: no reads of the fresh event) */
 	unsigned i;
 
 	(void)rs;
@@ -596,20 +598,21 @@ static void fill_event(const struct e53_rules *rs, const struct rule *r, pcre2_m
 	ev->text_len = len;
 	for (i = 0; i < r->nnames; i++) {
 		uint32_t g = r->names[i].group;
-		struct e53_slice *f = &ev->f[r->names[i].key];
+		unsigned k = r->names[i].key;
 
-		if (g >= npairs || ov[2 * g] == PCRE2_UNSET || f->p)
+		if (g >= npairs || ov[2 * g] == PCRE2_UNSET || (have >> k & 1))
 			continue;
-		f->p = line + ov[2 * g];
-		f->n = ov[2 * g + 1] - ov[2 * g];
+		have |= 1u << k;
+		ev->f[k].p = line + ov[2 * g];
+		ev->f[k].n = ov[2 * g + 1] - ov[2 * g];
 	}
 	for (i = 0; i < r->nset; i++) {
-		struct e53_slice *f = &ev->f[r->setk[i]];
+		unsigned k = r->setk[i];
 
-		if (!f->p) {
-			f->p = r->setv[r->setk[i]];
-			f->n = r->setn[i];
-		}
+		if (have >> k & 1)
+			continue;
+		ev->f[k].p = r->setv[k];
+		ev->f[k].n = r->setn[i];
 	}
 }
 

@@ -565,8 +565,13 @@ void e53_builder_quiet_line(struct e53_builder *b, const char *line, size_t len,
 	/* shape and tag matter to events only, and to an embedded log's end
 	 * and a tail header: anything else needs no look at the line */
 	if (b->embed != EMB_NONE || (len >= 8 && line[0] == '=' && line[1] == '=' && line[2] == '>')) {
-		e53_builder_line(b, line, len, lineno);
-		return;
+		enum shape sh = line_shape(line, len);
+
+		if (sh == SH_TAILHDR || (b->embed == EMB_ERA2 && sh == SH_IDR2) ||
+		    (b->embed == EMB_ITUNES && (sh == SH_ITUNES || sh == SH_MOBILE))) {
+			e53_builder_line(b, line, len, lineno);
+			return;
+		}
 	}
 	if (b->cur && b->lineno > b->cur->last_line)
 		b->cur->last_line = b->lineno;
