@@ -290,7 +290,7 @@ static void on_line(void *ctx, const char *line, size_t len, uint64_t lineno)
 	}
 	if (e53_sysdiag_line(an->sd, line, len, lineno))
 		return;
-	an->nev = e53_match_line_into(an->m, line, len, lineno, an->evs, MAX_LINE_EVENTS);
+	an->nev = e53_match_line_into(an->m, line, len, lineno, 0, an->evs, MAX_LINE_EVENTS);
 	deliver(an, line, len, lineno);
 }
 
@@ -441,15 +441,19 @@ static void pp_match(struct pp *pp, struct pp_slot *sl)
 		const char *ls = hit > q ? memrchr(p + q, '\n', hit - q) : NULL;
 		const char *nl = memchr(p + hit, '\n', end - hit);
 		size_t start = ls ? (size_t)(ls + 1 - p) : q;
-		size_t len = (size_t)(nl - (p + start));
+		size_t len = (size_t)(nl - (p + start)), from;
 		uint32_t first = (uint32_t)sl->nevs;
 
 		if (sl->nevs + MAX_LINE_EVENTS > PP_MAX_EVENTS) {
 			sl->done = start;
 			return;
 		}
+		/* no literal's anchor lies before the one the block scan found, at
+		 * hit - 1 or later; sampled from q, whose parity the line's start
+		 * may not share, so the line's own scan starts one byte earlier */
+		from = hit - start >= 2 ? (hit - start - 2) & ~(size_t)1 : 0;
 		sl->line_evs = e53_match_line_into(pp->m, p + start, view_len(p + start, len, pp->max_line), 0,
-						   sl->evs + sl->nevs, MAX_LINE_EVENTS);
+						   from, sl->evs + sl->nevs, MAX_LINE_EVENTS);
 		sl->nevs += sl->line_evs;
 		if (sl->line_evs) {
 			if (sl->nlines == sl->alines) {

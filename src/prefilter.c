@@ -327,24 +327,24 @@ static inline size_t probe_start(const struct e53_prefilter *pf, unsigned key, c
 }
 
 #ifdef HAVE_AVX2_PATH
-static size_t scan_avx2(const struct e53_prefilter *pf, const unsigned char *p, size_t n,
+static size_t scan_avx2(const struct e53_prefilter *pf, const unsigned char *p, size_t n, size_t i,
 			e53_prefilter_hit hit, void *ctx, bool *found);
 #endif
 
-static bool scan(const struct e53_prefilter *pf, const char *s, size_t n, e53_prefilter_hit hit,
-		 void *ctx)
+static bool scan(const struct e53_prefilter *pf, const char *s, size_t n, size_t from,
+		 e53_prefilter_hit hit, void *ctx)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	const uint8_t *bm = pf->bitmap;
-	size_t i = 0;
+	size_t i = from;
 
 	if (n < GRAM || !pf->n)
 		return false;
 #ifdef HAVE_AVX2_PATH
-	if (pf->avx2 && n >= 24) {
+	if (pf->avx2 && i + 24 <= n) {
 		bool found = false;
 
-		i = scan_avx2(pf, p, n, hit, ctx, &found);
+		i = scan_avx2(pf, p, n, i, hit, ctx, &found);
 		if (found)
 			return true;
 	}
@@ -382,12 +382,18 @@ static bool scan(const struct e53_prefilter *pf, const char *s, size_t n, e53_pr
 void e53_prefilter_scan(const struct e53_prefilter *pf, const char *s, size_t n,
 			e53_prefilter_hit hit, void *ctx)
 {
-	scan(pf, s, n, hit, ctx);
+	scan(pf, s, n, 0, hit, ctx);
+}
+
+void e53_prefilter_scan_from(const struct e53_prefilter *pf, const char *s, size_t n, size_t from,
+			     e53_prefilter_hit hit, void *ctx)
+{
+	scan(pf, s, n, from, hit, ctx);
 }
 
 bool e53_prefilter_any(const struct e53_prefilter *pf, const char *s, size_t n)
 {
-	return scan(pf, s, n, NULL, NULL);
+	return scan(pf, s, n, 0, NULL, NULL);
 }
 
 /* The scalar block scan: the loop of scan() from position from, giving
@@ -467,7 +473,7 @@ static size_t first_avx2(const struct e53_prefilter *pf, const unsigned char *p,
 /* The per-line scan's first part on AVX2 (as first_avx2, every hit
  * reported); returns where the scalar loop goes on. */
 __attribute__((target("avx2")))
-static size_t scan_avx2(const struct e53_prefilter *pf, const unsigned char *p, size_t n,
+static size_t scan_avx2(const struct e53_prefilter *pf, const unsigned char *p, size_t n, size_t i,
 			e53_prefilter_hit hit, void *ctx, bool *found)
 {
 	const __m256i shuf = _mm256_setr_epi8(0, 1, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7, 8, 9,
@@ -475,9 +481,8 @@ static size_t scan_avx2(const struct e53_prefilter *pf, const unsigned char *p, 
 	const __m256i golden = _mm256_set1_epi32((int)0x9E3779B1u);
 	const __m256i low5 = _mm256_set1_epi32(31);
 	const int *words = (const int *)(const void *)pf->bitmap;
-	size_t i;
 
-	for (i = 0; i + 24 <= n; i += 16) {
+	for (; i + 24 <= n; i += 16) {
 		__m128i lo = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
 		__m128i hi = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 8));
 		__m256i v = _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1);

@@ -564,9 +564,10 @@ static void on_hit(void *ctx, uint32_t ri)
 }
 
 /* Marks the rules whose literal occurs in s[0..n) as candidates. */
-static void ac_scan(const struct e53_rules *rs, struct e53_matcher *m, const char *s, size_t n)
+static void ac_scan(const struct e53_rules *rs, struct e53_matcher *m, const char *s, size_t n,
+		    size_t from)
 {
-	e53_prefilter_scan(rs->pf, s, n, on_hit, m);
+	e53_prefilter_scan_from(rs->pf, s, n, from, on_hit, m);
 }
 
 static bool rule_has_lit_hit(const struct e53_rules *rs, uint32_t ri, const char *s, size_t n)
@@ -924,7 +925,7 @@ static int cmp_u32(const void *a, const void *b)
 /* The rules on one line: events go to fn, or straight into out (up to
  * max of them, the rest dropped) when out is given. */
 static unsigned match(struct e53_matcher *m, const char *line, size_t len, uint64_t lineno,
-		      e53_event_fn fn, void *ctx, struct e53_event *out, unsigned max)
+		      size_t from, e53_event_fn fn, void *ctx, struct e53_event *out, unsigned max)
 {
 	const struct e53_rules *rs = m->rs;
 	unsigned events = 0;
@@ -941,9 +942,9 @@ static unsigned match(struct e53_matcher *m, const char *line, size_t len, uint6
 			len -= (size_t)(cr + 1 - line);
 			line = cr + 1;
 		}
-		ac_scan(rs, m, line, len);
+		ac_scan(rs, m, line, len, 0);
 	} else {
-		ac_scan(rs, m, line, len);
+		ac_scan(rs, m, line, len, from);
 		if (!m->ncand)
 			return 0;
 		{
@@ -955,7 +956,7 @@ static unsigned match(struct e53_matcher *m, const char *line, size_t len, uint6
 				line = cr + 1;
 				next_gen(m);
 				m->ncand = 0;
-				ac_scan(rs, m, line, len);
+				ac_scan(rs, m, line, len, 0);
 			}
 		}
 	}
@@ -990,13 +991,13 @@ static unsigned match(struct e53_matcher *m, const char *line, size_t len, uint6
 unsigned e53_match_line(struct e53_matcher *m, const char *line, size_t len,
 			uint64_t lineno, e53_event_fn fn, void *ctx)
 {
-	return match(m, line, len, lineno, fn, ctx, NULL, 0);
+	return match(m, line, len, lineno, 0, fn, ctx, NULL, 0);
 }
 
 unsigned e53_match_line_into(struct e53_matcher *m, const char *line, size_t len,
-			     uint64_t lineno, struct e53_event *out, unsigned max)
+			     uint64_t lineno, size_t from, struct e53_event *out, unsigned max)
 {
-	unsigned n = match(m, line, len, lineno, NULL, NULL, out, max);
+	unsigned n = match(m, line, len, lineno, from, NULL, NULL, out, max);
 
 	return n < max ? n : max;
 }

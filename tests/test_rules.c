@@ -647,3 +647,83 @@ Test(matching, cr_redraw_user_rule)
 	e53_rules_free(&rs);
 	e53_buf_release(&diag);
 }
+
+/* The block scan's shortcut: a line's literal search may start where the
+ * block scan (e53_rules_next_candidate, from an earlier line start of any
+ * parity) says the first literal is.  On every line of the fixture logs,
+ * searched from each of the three line starts before it, the events must
+ * be those of a search from the line's start. */
+static char *slurp_fixtures(size_t *len)
+{
+	static const char *names[] = {
+		"fixtures/logs/itunes-mac-53-mesa.log", "fixtures/logs/idevicerestore-era2-53-cable.log",
+		"fixtures/logs/itunes-win-long-success.log", "fixtures/logs/restored-long-success.log",
+		"fixtures/logs/idevicerestore-debug-long.log", "fixtures/logs/futurerestore-53-fdr-proxy.log",
+	};
+	char *all = NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		FILE *f = fopen(names[i], "rb");
+		long sz;
+
+		cr_assert_not_null(f, "%s (run from the project root)", names[i]);
+		fseek(f, 0, SEEK_END);
+		sz = ftell(f);
+		rewind(f);
+		all = realloc(all, n + (size_t)sz + 1);
+		cr_assert_not_null(all);
+		cr_assert_eq(fread(all + n, 1, (size_t)sz, f), (size_t)sz);
+		n += (size_t)sz;
+		fclose(f);
+	}
+	*len = n;
+	return all;
+}
+
+static void same_events(const struct e53_event *a, unsigned na, const struct e53_event *b, unsigned nb,
+			const char *line, size_t len)
+{
+	cr_assert_eq(na, nb, "%u events from the line's start, %u from the block scan's: %.*s", na, nb,
+		     (int)len, line);
+	for (unsigned i = 0; i < na; i++) {
+		cr_assert_str_eq(a[i].rule, b[i].rule);
+		for (unsigned k = 0; k < E53_F__COUNT; k++)
+			cr_assert(a[i].f[k].p == b[i].f[k].p && a[i].f[k].n == b[i].f[k].n);
+	}
+}
+
+Test(matching, block_scan_start_gives_the_same_events, .init = setup, .fini = teardown)
+{
+	size_t n, checked = 0;
+	char *text = slurp_fixtures(&n);
+	size_t starts[4] = { 0, 0, 0, 0 };   /* the last line starts, newest first */
+	static struct e53_event full[32], part[32];
+
+	for (size_t q = 0; q < n;) {
+		char *nl = memchr(text + q, '\n', n - q);
+		size_t end = nl ? (size_t)(nl - text) : n, len = end - q;
+
+		memmove(starts + 1, starts, 3 * sizeof starts[0]);
+		starts[0] = q;
+		for (unsigned back = 0; back < 4; back++) {
+			size_t from0 = starts[back], hit;
+
+			/* a block scan from an earlier start that reaches this line */
+			hit = e53_rules_next_candidate(g_rules, text, end + 1 <= n ? end + 1 : n, from0);
+			if (hit < q || hit >= end)
+				continue;
+			{
+				size_t from = hit - q >= 2 ? (hit - q - 2) & ~(size_t)1 : 0;
+				unsigned a = e53_match_line_into(g_m, text + q, len, 1, 0, full, 32);
+				unsigned b = e53_match_line_into(g_m, text + q, len, 1, from, part, 32);
+
+				same_events(full, a, part, b, text + q, len);
+				checked++;
+			}
+		}
+		q = end + 1;
+	}
+	cr_assert_gt(checked, 1000, "only %zu lines checked", checked);
+	free(text);
+}

@@ -29,6 +29,10 @@ size_t e53_prefilter_count(const struct e53_prefilter *pf);
 typedef void (*e53_prefilter_hit)(void *ctx, uint32_t id);
 void e53_prefilter_scan(const struct e53_prefilter *pf, const char *s, size_t n,
 			e53_prefilter_hit hit, void *ctx);
+/* Same, sampling from position from (keep its parity with a block scan's
+ * start): literals whose anchors lie before from are not looked for. */
+void e53_prefilter_scan_from(const struct e53_prefilter *pf, const char *s, size_t n, size_t from,
+			     e53_prefilter_hit hit, void *ctx);
 /* True when any literal occurs (stops at the first). */
 bool e53_prefilter_any(const struct e53_prefilter *pf, const char *s, size_t n);
 /* For a block of many lines: where a literal occurring in s[0..n) starts,

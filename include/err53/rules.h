@@ -97,9 +97,13 @@ void e53_matcher_free(struct e53_matcher **m);
 unsigned e53_match_line(struct e53_matcher *m, const char *line, size_t len,
 			uint64_t lineno, e53_event_fn fn, void *ctx);
 /* Same, the events written to out[] in rule order, at most max of them
- * (later ones are dropped); returns how many were written. */
+ * (later ones are dropped); returns how many were written.  from (even)
+ * skips the literal search before it, for a line whose first literal a
+ * block scan has placed: e53_rules_next_candidate() from any line start
+ * up to this line's start returned hit (in this line), and from is
+ * hit - start - 2 rounded down to even, or 0. */
 unsigned e53_match_line_into(struct e53_matcher *m, const char *line, size_t len,
-			     uint64_t lineno, struct e53_event *out, unsigned max);
+			     uint64_t lineno, size_t from, struct e53_event *out, unsigned max);
 /* For a block of whole lines: the offset, at or after from, of the first
  * place where a rule literal occurs (or n).  A line holding none of them
  * can give no event, so it may skip e53_match_line.  Returns 0 (look at
