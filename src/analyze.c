@@ -570,7 +570,7 @@ static struct pp *pp_get(struct e53_analyzer *an)
 static void pp_walk(struct e53_analyzer *an, struct pp_slot *sl)
 {
 	struct e53_lines *l = &an->lines;
-	const char *p = sl->data, *last, *q, *end, *esc;
+	const char *p = sl->data, *last, *q, *end, *esc, *slow_until;
 	size_t n = sl->n, k = 0;
 
 	if (l->pending) {
@@ -591,14 +591,36 @@ static void pp_walk(struct e53_analyzer *an, struct pp_slot *sl)
 		return;
 	}
 	end = last + 1;
+	slow_until = q;
 	esc = memchr(q, '\033', (size_t)(end - q));
 	if (!esc)
 		esc = end;
 	for (; q < end;) {
-		const char *nl = memchr(q, '\n', (size_t)(end - q));
-		size_t len = (size_t)(nl - q), off = (size_t)(q - p);
+		const char *nl;
+		size_t len, off = (size_t)(q - p);
 		bool cand = k < sl->nlines && sl->lines[k].off == off;
 		bool matched = off >= sl->body && off < sl->done;
+
+		/* the quiet lines up to the next one with events, counted in one
+		 * pass when none of them needs a look of its own */
+		if (matched && !cand && q >= slow_until) {
+			const char *stop = p + (k < sl->nlines ? sl->lines[k].off : sl->done);
+			size_t nq = (size_t)(stop - q) <= l->max_line && l->lineno &&
+				    !e53_builder_embedded(an->b) ?
+					    e53_rules_plain_lines(an->rs, q, (size_t)(stop - q)) : SIZE_MAX;
+
+			if (nq != SIZE_MAX) {
+				l->newlines += nq;
+				l->lineno += nq;
+				if (an->opt->format != E53_FMT_EVENTS)
+					e53_builder_quiet_lines(an->b, l->lineno, nq);
+				q = stop;
+				continue;
+			}
+			slow_until = stop;
+		}
+		nl = memchr(q, '\n', (size_t)(end - q));
+		len = (size_t)(nl - q);
 
 		if (!matched || needs_full_path(an, q, len, esc < nl)) {
 			e53_lines_feed(l, q, len + 1);

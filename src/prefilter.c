@@ -505,6 +505,56 @@ static size_t scan_avx2(const struct e53_prefilter *pf, const unsigned char *p, 
 }
 #endif
 
+#ifdef HAVE_AVX2_PATH
+/* 32 bytes a step: newlines counted; an escape byte, a quote or CR right
+ * before a newline, or '=' right after one ends the count early. */
+__attribute__((target("avx2")))
+static size_t plain_avx2(const unsigned char *p, size_t n)
+{
+	const __m256i nl = _mm256_set1_epi8('\n'), esc = _mm256_set1_epi8(27), quote = _mm256_set1_epi8('"');
+	const __m256i cr = _mm256_set1_epi8('\r'), eq = _mm256_set1_epi8('=');
+	uint64_t prev_nl = 1, prev_qc = 0;  /* the stretch starts a line */
+	size_t i, lines = 0;
+
+	for (i = 0; i + 32 <= n; i += 32) {
+		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(p + i));
+		uint64_t mn = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, nl));
+		uint64_t me = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, esc));
+		uint64_t mq = (uint32_t)_mm256_movemask_epi8(_mm256_or_si256(_mm256_cmpeq_epi8(v, quote),
+									     _mm256_cmpeq_epi8(v, cr)));
+		uint64_t mq2 = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, eq));
+
+		if (me || (((mq << 1) | prev_qc) & mn) || (((mn << 1) | prev_nl) & mq2))
+			return SIZE_MAX;
+		prev_nl = mn >> 31;
+		prev_qc = mq >> 31;
+		lines += (size_t)__builtin_popcount((unsigned)mn);
+	}
+	for (; i < n; i++) {
+		unsigned c = p[i];
+
+		if (c == 27 || (c == '\n' && prev_qc) || (c == '=' && prev_nl))
+			return SIZE_MAX;
+		prev_nl = c == '\n';
+		prev_qc = c == '"' || c == '\r';
+		lines += c == '\n';
+	}
+	return lines;
+}
+#endif
+
+size_t e53_prefilter_plain_lines(const struct e53_prefilter *pf, const char *s, size_t n)
+{
+#ifdef HAVE_AVX2_PATH
+	if (pf->avx2)
+		return plain_avx2((const unsigned char *)s, n);
+#endif
+	(void)pf;
+	(void)s;
+	(void)n;
+	return SIZE_MAX;
+}
+
 size_t e53_prefilter_first(const struct e53_prefilter *pf, const char *s, size_t n, size_t from)
 {
 	const unsigned char *p = (const unsigned char *)s;

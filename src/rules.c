@@ -1009,6 +1009,11 @@ size_t e53_rules_next_candidate(const struct e53_rules *rs, const char *s, size_
 	return e53_prefilter_first(rs->pf, s, n, from);
 }
 
+size_t e53_rules_plain_lines(const struct e53_rules *rs, const char *s, size_t n)
+{
+	return rs->pf ? e53_prefilter_plain_lines(rs->pf, s, n) : SIZE_MAX;
+}
+
 const char *e53_rules_engine(const struct e53_rules *rs)
 {
 	return rs->pf ? e53_prefilter_engine(rs->pf) : e53_prefilter_default_engine();

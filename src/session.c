@@ -578,6 +578,26 @@ void e53_builder_quiet_line(struct e53_builder *b, const char *line, size_t len,
 	b->lineno = lineno;
 }
 
+void e53_builder_quiet_lines(struct e53_builder *b, uint64_t lineno, uint64_t count)
+{
+	if (!count)
+		return;
+	/* as count calls of e53_builder_quiet_line: the session reaches the
+	 * line before the last */
+	if (b->cur) {
+		if (b->lineno > b->cur->last_line)
+			b->cur->last_line = b->lineno;
+		if (lineno - 1 > b->cur->last_line)
+			b->cur->last_line = lineno - 1;
+	}
+	b->lineno = lineno;
+}
+
+bool e53_builder_embedded(const struct e53_builder *b)
+{
+	return b->embed != EMB_NONE;
+}
+
 /* The family a line's shape implies for a session that has none. */
 static enum e53_family shape_family(const struct e53_builder *b)
 {

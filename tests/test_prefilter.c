@@ -232,3 +232,50 @@ Test(prefilter, line_scan_reports_every_literal_present)
 		e53_prefilter_free(&pf);
 	}
 }
+
+/* Counting quiet lines in one pass: the count is the newline count, and
+ * any line that could need a look of its own (an escape byte, a quote or
+ * CR before its newline, a leading '=') makes it give up. */
+Test(prefilter, plain_lines_counts_or_gives_up)
+{
+	for (int scalar = 0; scalar < 2; scalar++) {
+		struct e53_prefilter *pf = make(scalar);
+		char buf[400];
+
+		for (unsigned round = 0; round < 20000; round++) {
+			size_t n = 1 + rnd() % (sizeof buf - 1), nl = 0, got;
+			bool special = false;
+
+			random_text(buf, n);
+			for (size_t i = 0; i < n; i++)
+				if (buf[i] == '"' || buf[i] == '\r' || buf[i] == 27 || buf[i] == '=')
+					buf[i] = 'x';
+			switch (round % 7) {
+			case 1: buf[rnd() % n] = 27; break;
+			case 2: buf[rnd() % n] = '"'; break;
+			case 3: buf[rnd() % n] = '\r'; break;
+			case 4: buf[rnd() % n] = '='; break;
+			default: break;
+			}
+			buf[n - 1] = '\n';
+			for (size_t i = 0; i < n; i++) {
+				bool at_start = i == 0 || buf[i - 1] == '\n';
+
+				nl += buf[i] == '\n';
+				if (buf[i] == 27 || (buf[i] == '=' && at_start) ||
+				    ((buf[i] == '"' || buf[i] == '\r') && i + 1 < n && buf[i + 1] == '\n'))
+					special = true;
+			}
+			got = e53_prefilter_plain_lines(pf, buf, n);
+			if (!strcmp(e53_prefilter_engine(pf), "scalar")) {
+				cr_assert_eq(got, SIZE_MAX, "the scalar engine never counts");
+				continue;
+			}
+			if (special)
+				cr_assert_eq(got, SIZE_MAX, "round %u: a line needing a look was counted", round);
+			else
+				cr_assert_eq(got, nl, "round %u: %zu lines counted, %zu there", round, got, nl);
+		}
+		e53_prefilter_free(&pf);
+	}
+}

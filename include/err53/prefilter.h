@@ -44,6 +44,11 @@ bool e53_prefilter_any(const struct e53_prefilter *pf, const char *s, size_t n);
  * where the processor has it: eight positions hashed per step and their
  * bits fetched with one gather. */
 size_t e53_prefilter_first(const struct e53_prefilter *pf, const char *s, size_t n, size_t from);
+/* For whole lines s[0..n) (n ending in a newline) that hold no literal:
+ * how many there are, or SIZE_MAX when one of them may need a closer look
+ * (an escape byte, a quote or CR just before a newline, a line starting
+ * with '='), and always SIZE_MAX on the scalar engine. */
+size_t e53_prefilter_plain_lines(const struct e53_prefilter *pf, const char *s, size_t n);
 /* Which scan this prefilter uses: "AVX2" or "scalar". */
 const char *e53_prefilter_engine(const struct e53_prefilter *pf);
 /* The one a prefilter built now would use: AVX2 where the processor has

@@ -109,6 +109,8 @@ unsigned e53_match_line_into(struct e53_matcher *m, const char *line, size_t len
  * can give no event, so it may skip e53_match_line.  Returns 0 (look at
  * every line) when some rule has no literal. */
 size_t e53_rules_next_candidate(const struct e53_rules *rs, const char *s, size_t n, size_t from);
+/* Lines without a literal, counted in one pass (e53_prefilter_plain_lines). */
+size_t e53_rules_plain_lines(const struct e53_rules *rs, const char *s, size_t n);
 /* The prefilter's scan in use: "AVX2" or "scalar". */
 const char *e53_rules_engine(const struct e53_rules *rs);
 /* Lines looked at by regexes / by the prefilter only, for statistics. */

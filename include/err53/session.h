@@ -135,6 +135,12 @@ void e53_builder_line(struct e53_builder *b, const char *line, size_t len, uint6
  * change (the session's extent, the end of an embedded log, a tail
  * header) is looked at. */
 void e53_builder_quiet_line(struct e53_builder *b, const char *line, size_t len, uint64_t lineno);
+/* count quiet lines at once, the last of them numbered lineno; only when
+ * no embedded log is open and none of them is a tail header (what
+ * e53_builder_quiet_line would look at). */
+void e53_builder_quiet_lines(struct e53_builder *b, uint64_t lineno, uint64_t count);
+/* An embedded device log is open: quiet lines need their shape checked. */
+bool e53_builder_embedded(const struct e53_builder *b);
 void e53_builder_event(struct e53_builder *b, const struct e53_event *ev);
 /* End of the stream: every open session is finished and handed over. */
 void e53_builder_end(struct e53_builder *b);

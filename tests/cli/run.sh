@@ -226,7 +226,8 @@ grep -q "more than 307200 bytes" "$T/e1" && ok || bad "pipeline: the cut member'
 # --- the matcher thread (parse pipeline) changes nothing but speed: a
 # plain log of many blocks mixing CRLF lines, terminal colours, GUI-quoted
 # lines, progress redraws with bare CRs, lines longer than --max-line and
-# lines spanning blocks gives the same report in every format either way
+# lines spanning blocks, and `tail` headers gives the same report in every
+# format either way
 python3 - "$FIX/logs" "$T/mix.log" <<'PYEOF'
 import os, sys
 src, out = sys.argv[1], sys.argv[2]
@@ -247,6 +248,8 @@ while sum(map(len, parts)) < 3_000_000:
                 line = b"[====      ] 40%\r[==========] 100%\r" + line
             elif k % 1009 == 0:
                 line = b"x" * 70000 + line
+            elif k % 3001 == 0:
+                line = b"==> /var/log/restore-%d.log <==\n" % k + line
             parts.append(line)
 open(out, "wb").write(b"".join(parts))
 PYEOF
