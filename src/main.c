@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -264,17 +265,43 @@ static FILE *spill_file(void)
 	return f;
 }
 
-/* Copies a job's spilled report to the output, then drops the spill. */
+/* Set when a report kept in a temporary file could not be read back. */
+static bool spill_lost;
+
+/* Copies a job's spilled report to the output, then drops the spill: in
+ * the kernel (sendfile) where it can, else through a buffer. */
 static void unspill(struct job *j, FILE *out)
 {
 	char buf[65536];
 	size_t n;
+	off_t len, pos = 0;
 
 	if (!j->spill)
 		return;
-	rewind(j->spill);
+	len = fflush(j->spill) == 0 ? ftello(j->spill) : -1;
+	if (len < 0) {
+		spill_lost = true;
+		goto done;
+	}
+	if (fflush(out) == 0) {
+		while (pos < len) {
+			ssize_t k = sendfile(fileno(out), fileno(j->spill), &pos, (size_t)(len - pos));
+
+			if (k <= 0)
+				break;
+		}
+	}
+	if (pos == len)
+		goto done;
+	if (fseeko(j->spill, pos, SEEK_SET) != 0) {
+		spill_lost = true;
+		goto done;
+	}
 	while ((n = fread(buf, 1, sizeof buf, j->spill)) > 0)
 		fwrite(buf, 1, n, out);
+	if (ferror(j->spill))
+		spill_lost = true;
+done:
 	fclose(j->spill);
 	j->spill = NULL;
 }
@@ -776,6 +803,11 @@ int main(int argc, char **argv)
 		rc = 2;
 	else if (total.by_outcome[E53_OUT_FAILURE])
 		rc = 1;
+	if (spill_lost) {
+		fprintf(stderr, "%s: a report kept in a temporary file (TMPDIR) could not be read back; the output is incomplete\n",
+			prog);
+		rc = 2;
+	}
 	if (out != stdout) {
 		if (fclose(out) != 0) {
 			fprintf(stderr, "%s: %s: write error: %s\n", prog, output, strerror(errno));
