@@ -506,7 +506,7 @@ static void report_warning(struct scan *sc, const struct e53_origin *o, const ch
  * thread runs the reader stack (inflate, libarchive, UTF-16) into a ring of
  * blocks while the caller's thread parses the blocks before it, in order.
  * Only the producer touches the reader until it has been joined. */
-#define RING_BLOCKS 4
+#define RING_BLOCKS 16
 
 struct ring {
 	pthread_mutex_t mu;
