@@ -38,6 +38,7 @@ void e53_limits_default(struct e53_limits *lim)
 	lim->max_plist = E53_DEFAULT_MAX_PLIST;
 	lim->max_plist_depth = E53_DEFAULT_MAX_PLIST_DEPTH;
 	lim->max_nesting = E53_DEFAULT_MAX_NESTING;
+	lim->pipeline = false;
 }
 
 void e53_buf_init(struct e53_buf *b, size_t cap)
