@@ -433,33 +433,40 @@ static size_t first_scalar(const struct e53_prefilter *pf, const unsigned char *
 }
 
 #ifdef HAVE_AVX2_PATH
-/* Sixteen bytes a step: the low lane holds bytes 0-15, the high lane bytes
+/* Sixteen bytes at p: the low lane holds bytes 0-15, the high lane bytes
  * 8-23; one shuffle puts the quadgrams at 0, 2, 4, 6 (low) and 8, 10, 12,
  * 14 (high) into eight 32-bit words, hashed as mix4 does and looked up in
  * the bitmap (read as 32-bit words, the same bits on a little-endian
- * machine) with one gather. */
+ * machine) with one gather.  Bit k of the result: the quadgram at 2k hit. */
 __attribute__((target("avx2")))
-static size_t first_avx2(const struct e53_prefilter *pf, const unsigned char *p, size_t n, size_t i)
+static inline unsigned hits16(const struct e53_prefilter *pf, const unsigned char *p)
 {
 	const __m256i shuf = _mm256_setr_epi8(0, 1, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7, 8, 9,
 					      0, 1, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7, 8, 9);
 	const __m256i golden = _mm256_set1_epi32((int)0x9E3779B1u);
 	const __m256i low5 = _mm256_set1_epi32(31);
 	const int *words = (const int *)(const void *)pf->bitmap;
+	__m128i lo = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i hi = _mm_loadu_si128((const __m128i *)(const void *)(p + 8));
+	__m256i v = _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1);
+	__m256i h = _mm256_srli_epi32(_mm256_mullo_epi32(_mm256_shuffle_epi8(v, shuf), golden), 16);
+	__m256i g = _mm256_i32gather_epi32(words, _mm256_srli_epi32(h, 5), 4);
+	__m256i t = _mm256_slli_epi32(_mm256_srlv_epi32(g, _mm256_and_si256(h, low5)), 31);
+
+	return (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(t));
+}
+
+/* The block scan, sixteen bytes a step; the scalar loop ends it. */
+__attribute__((target("avx2")))
+static size_t first_avx2(const struct e53_prefilter *pf, const unsigned char *p, size_t n, size_t i)
+{
 	size_t at;
 
 	for (; i + 24 <= n; i += 16) {
-		__m128i lo = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-		__m128i hi = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 8));
-		__m256i v = _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1);
-		__m256i h = _mm256_srli_epi32(_mm256_mullo_epi32(_mm256_shuffle_epi8(v, shuf), golden), 16);
-		__m256i g = _mm256_i32gather_epi32(words, _mm256_srli_epi32(h, 5), 4);
-		__m256i t = _mm256_slli_epi32(_mm256_srlv_epi32(g, _mm256_and_si256(h, low5)), 31);
-		unsigned mask = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(t));
+		unsigned mask = hits16(pf, p + i);
 
 		while (mask) {
-			unsigned k = (unsigned)__builtin_ctz(mask);
-			size_t pos = i + 2 * k;
+			size_t pos = i + 2 * (unsigned)__builtin_ctz(mask);
 
 			mask &= mask - 1;
 			at = probe_start(pf, hash4(p + pos), p, n, pos);
@@ -470,26 +477,14 @@ static size_t first_avx2(const struct e53_prefilter *pf, const unsigned char *p,
 	return first_scalar(pf, p, n, i);
 }
 
-/* The per-line scan's first part on AVX2 (as first_avx2, every hit
- * reported); returns where the scalar loop goes on. */
+/* The per-line scan's first part on AVX2 (every hit reported); returns
+ * where the scalar loop goes on. */
 __attribute__((target("avx2")))
 static size_t scan_avx2(const struct e53_prefilter *pf, const unsigned char *p, size_t n, size_t i,
 			e53_prefilter_hit hit, void *ctx, bool *found)
 {
-	const __m256i shuf = _mm256_setr_epi8(0, 1, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7, 8, 9,
-					      0, 1, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7, 8, 9);
-	const __m256i golden = _mm256_set1_epi32((int)0x9E3779B1u);
-	const __m256i low5 = _mm256_set1_epi32(31);
-	const int *words = (const int *)(const void *)pf->bitmap;
-
 	for (; i + 24 <= n; i += 16) {
-		__m128i lo = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-		__m128i hi = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 8));
-		__m256i v = _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1);
-		__m256i h = _mm256_srli_epi32(_mm256_mullo_epi32(_mm256_shuffle_epi8(v, shuf), golden), 16);
-		__m256i g = _mm256_i32gather_epi32(words, _mm256_srli_epi32(h, 5), 4);
-		__m256i t = _mm256_slli_epi32(_mm256_srlv_epi32(g, _mm256_and_si256(h, low5)), 31);
-		unsigned mask = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(t));
+		unsigned mask = hits16(pf, p + i);
 
 		while (mask) {
 			size_t pos = i + 2 * (unsigned)__builtin_ctz(mask);
