@@ -291,10 +291,10 @@ static inline bool verify(const struct e53_prefilter *pf, const struct ent *en,
 
 #define BIT(bm, k) ((bm)[(k) >> 3] & (1u << ((k) & 7)))
 
-/* Reports each literal whose anchor matches at p + i; with no callback,
- * stops at the first and returns true. */
+/* The literals whose anchor matches at p + i: each reported to hit, or,
+ * with no callback, the first one's start put in *start and true. */
 static inline bool probe(const struct e53_prefilter *pf, unsigned key, const unsigned char *p,
-			 size_t n, size_t i, e53_prefilter_hit hit, void *ctx)
+			 size_t n, size_t i, e53_prefilter_hit hit, void *ctx, size_t *start)
 {
 	uint32_t b = pf->slot[key] - 1u, j, e;
 
@@ -302,134 +302,14 @@ static inline bool probe(const struct e53_prefilter *pf, unsigned key, const uns
 		const struct ent *en = &pf->ents[pf->order[j]];
 
 		if (verify(pf, en, p, n, i)) {
-			if (!hit)
+			if (!hit) {
+				*start = (size_t)((ptrdiff_t)i - en->off);
 				return true;
+			}
 			hit(ctx, pf->lits[en->lit].id);
 		}
 	}
 	return false;
-}
-
-/* For the block scan: the start of a literal whose anchor matches at
- * p + i, or SIZE_MAX. */
-static inline size_t probe_start(const struct e53_prefilter *pf, unsigned key, const unsigned char *p,
-				 size_t n, size_t i)
-{
-	uint32_t b = pf->slot[key] - 1u, j, e;
-
-	for (j = pf->first[b], e = j + pf->count[b]; j < e; j++) {
-		const struct ent *en = &pf->ents[pf->order[j]];
-
-		if (verify(pf, en, p, n, i))
-			return (size_t)((ptrdiff_t)i - en->off);
-	}
-	return SIZE_MAX;
-}
-
-#ifdef HAVE_AVX2_PATH
-static size_t scan_avx2(const struct e53_prefilter *pf, const unsigned char *p, size_t n, size_t i,
-			e53_prefilter_hit hit, void *ctx, bool *found);
-#endif
-
-static bool scan(const struct e53_prefilter *pf, const char *s, size_t n, size_t from,
-		 e53_prefilter_hit hit, void *ctx)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	const uint8_t *bm = pf->bitmap;
-	size_t i = from;
-
-	if (n < GRAM || !pf->n)
-		return false;
-#ifdef HAVE_AVX2_PATH
-	if (pf->avx2 && i + 24 <= n) {
-		bool found = false;
-
-		i = scan_avx2(pf, p, n, i, hit, ctx, &found);
-		if (found)
-			return true;
-	}
-#endif
-	/* one 8-byte load covers the quadgrams at three sampled positions */
-	for (; i + 8 <= n; i += 3 * STRIDE) {
-		uint64_t w;
-		unsigned k0, k1, k2;
-
-		memcpy(&w, p + i, 8);
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-		w = __builtin_bswap64(w);
-#endif
-		k0 = mix4((uint32_t)w);
-		k1 = mix4((uint32_t)(w >> 16));
-		k2 = mix4((uint32_t)(w >> 32));
-		if (!(BIT(bm, k0) | BIT(bm, k1) | BIT(bm, k2)))
-			continue;
-		if (BIT(bm, k0) && probe(pf, k0, p, n, i, hit, ctx))
-			return true;
-		if (BIT(bm, k1) && probe(pf, k1, p, n, i + 2, hit, ctx))
-			return true;
-		if (BIT(bm, k2) && probe(pf, k2, p, n, i + 4, hit, ctx))
-			return true;
-	}
-	for (; i + GRAM <= n; i += STRIDE) {
-		unsigned key = hash4(p + i);
-
-		if (BIT(bm, key) && probe(pf, key, p, n, i, hit, ctx))
-			return true;
-	}
-	return false;
-}
-
-void e53_prefilter_scan(const struct e53_prefilter *pf, const char *s, size_t n,
-			e53_prefilter_hit hit, void *ctx)
-{
-	scan(pf, s, n, 0, hit, ctx);
-}
-
-void e53_prefilter_scan_from(const struct e53_prefilter *pf, const char *s, size_t n, size_t from,
-			     e53_prefilter_hit hit, void *ctx)
-{
-	scan(pf, s, n, from, hit, ctx);
-}
-
-bool e53_prefilter_any(const struct e53_prefilter *pf, const char *s, size_t n)
-{
-	return scan(pf, s, n, 0, NULL, NULL);
-}
-
-/* The scalar block scan: the loop of scan() from position from, giving
- * the start of the first literal found. */
-static size_t first_scalar(const struct e53_prefilter *pf, const unsigned char *p, size_t n, size_t i)
-{
-	const uint8_t *bm = pf->bitmap;
-	size_t at;
-
-	for (; i + 8 <= n; i += 3 * STRIDE) {
-		uint64_t w;
-		unsigned k0, k1, k2;
-
-		memcpy(&w, p + i, 8);
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-		w = __builtin_bswap64(w);
-#endif
-		k0 = mix4((uint32_t)w);
-		k1 = mix4((uint32_t)(w >> 16));
-		k2 = mix4((uint32_t)(w >> 32));
-		if (!(BIT(bm, k0) | BIT(bm, k1) | BIT(bm, k2)))
-			continue;
-		if (BIT(bm, k0) && (at = probe_start(pf, k0, p, n, i)) != SIZE_MAX)
-			return at;
-		if (BIT(bm, k1) && (at = probe_start(pf, k1, p, n, i + 2)) != SIZE_MAX)
-			return at;
-		if (BIT(bm, k2) && (at = probe_start(pf, k2, p, n, i + 4)) != SIZE_MAX)
-			return at;
-	}
-	for (; i + GRAM <= n; i += STRIDE) {
-		unsigned key = hash4(p + i);
-
-		if (BIT(bm, key) && (at = probe_start(pf, key, p, n, i)) != SIZE_MAX)
-			return at;
-	}
-	return n;
 }
 
 #ifdef HAVE_AVX2_PATH
@@ -456,32 +336,11 @@ static inline unsigned hits16(const struct e53_prefilter *pf, const unsigned cha
 	return (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(t));
 }
 
-/* The block scan, sixteen bytes a step; the scalar loop ends it. */
-__attribute__((target("avx2")))
-static size_t first_avx2(const struct e53_prefilter *pf, const unsigned char *p, size_t n, size_t i)
-{
-	size_t at;
-
-	for (; i + 24 <= n; i += 16) {
-		unsigned mask = hits16(pf, p + i);
-
-		while (mask) {
-			size_t pos = i + 2 * (unsigned)__builtin_ctz(mask);
-
-			mask &= mask - 1;
-			at = probe_start(pf, hash4(p + pos), p, n, pos);
-			if (at != SIZE_MAX)
-				return at;
-		}
-	}
-	return first_scalar(pf, p, n, i);
-}
-
-/* The per-line scan's first part on AVX2 (every hit reported); returns
- * where the scalar loop goes on. */
+/* The scan's AVX2 part, sixteen bytes a step; returns where the scalar
+ * loop goes on, or n when a stop (no callback) was found. */
 __attribute__((target("avx2")))
 static size_t scan_avx2(const struct e53_prefilter *pf, const unsigned char *p, size_t n, size_t i,
-			e53_prefilter_hit hit, void *ctx, bool *found)
+			e53_prefilter_hit hit, void *ctx, size_t *start)
 {
 	for (; i + 24 <= n; i += 16) {
 		unsigned mask = hits16(pf, p + i);
@@ -490,15 +349,66 @@ static size_t scan_avx2(const struct e53_prefilter *pf, const unsigned char *p, 
 			size_t pos = i + 2 * (unsigned)__builtin_ctz(mask);
 
 			mask &= mask - 1;
-			if (probe(pf, hash4(p + pos), p, n, pos, hit, ctx)) {
-				*found = true;
+			if (probe(pf, hash4(p + pos), p, n, pos, hit, ctx, start))
 				return n;
-			}
 		}
 	}
 	return i;
 }
 #endif
+
+/* Samples s from position from (every STRIDE bytes).  With a callback,
+ * every literal found is reported and n returned; without one, the start
+ * of the first literal found (n: none). */
+static size_t scan(const struct e53_prefilter *pf, const char *s, size_t n, size_t from,
+		   e53_prefilter_hit hit, void *ctx)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	const uint8_t *bm = pf->bitmap;
+	size_t i = from, start = n;
+
+	if (n < GRAM || !pf->n)
+		return n;
+#ifdef HAVE_AVX2_PATH
+	if (pf->avx2 && i + 24 <= n) {
+		i = scan_avx2(pf, p, n, i, hit, ctx, &start);
+		if (i == n)
+			return start;
+	}
+#endif
+	/* one 8-byte load covers the quadgrams at three sampled positions */
+	for (; i + 8 <= n; i += 3 * STRIDE) {
+		uint64_t w;
+		unsigned k0, k1, k2;
+
+		memcpy(&w, p + i, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+		w = __builtin_bswap64(w);
+#endif
+		k0 = mix4((uint32_t)w);
+		k1 = mix4((uint32_t)(w >> 16));
+		k2 = mix4((uint32_t)(w >> 32));
+		if (!(BIT(bm, k0) | BIT(bm, k1) | BIT(bm, k2)))
+			continue;
+		if ((BIT(bm, k0) && probe(pf, k0, p, n, i, hit, ctx, &start)) ||
+		    (BIT(bm, k1) && probe(pf, k1, p, n, i + 2, hit, ctx, &start)) ||
+		    (BIT(bm, k2) && probe(pf, k2, p, n, i + 4, hit, ctx, &start)))
+			return start;
+	}
+	for (; i + GRAM <= n; i += STRIDE) {
+		unsigned key = hash4(p + i);
+
+		if (BIT(bm, key) && probe(pf, key, p, n, i, hit, ctx, &start))
+			return start;
+	}
+	return n;
+}
+
+void e53_prefilter_scan(const struct e53_prefilter *pf, const char *s, size_t n, size_t from,
+			e53_prefilter_hit hit, void *ctx)
+{
+	scan(pf, s, n, from, hit, ctx);
+}
 
 #ifdef HAVE_AVX2_PATH
 /* 32 bytes a step: newlines counted; an escape byte, a quote or CR right
@@ -552,15 +462,7 @@ size_t e53_prefilter_plain_lines(const struct e53_prefilter *pf, const char *s, 
 
 size_t e53_prefilter_first(const struct e53_prefilter *pf, const char *s, size_t n, size_t from)
 {
-	const unsigned char *p = (const unsigned char *)s;
-
-	if (!pf->n || from >= n)
-		return n;
-#ifdef HAVE_AVX2_PATH
-	if (pf->avx2)
-		return first_avx2(pf, p, n, from);
-#endif
-	return first_scalar(pf, p, n, from);
+	return from >= n ? n : scan(pf, s, n, from, NULL, NULL);
 }
 
 const char *e53_prefilter_engine(const struct e53_prefilter *pf)

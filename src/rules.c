@@ -567,7 +567,7 @@ static void on_hit(void *ctx, uint32_t ri)
 static void ac_scan(const struct e53_rules *rs, struct e53_matcher *m, const char *s, size_t n,
 		    size_t from)
 {
-	e53_prefilter_scan_from(rs->pf, s, n, from, on_hit, m);
+	e53_prefilter_scan(rs->pf, s, n, from, on_hit, m);
 }
 
 static bool rule_has_lit_hit(const struct e53_rules *rs, uint32_t ri, const char *s, size_t n)

@@ -25,16 +25,12 @@ e53_status e53_prefilter_train(struct e53_prefilter *pf, const char *text, size_
 e53_status e53_prefilter_build(struct e53_prefilter *pf);
 size_t e53_prefilter_count(const struct e53_prefilter *pf);
 
-/* Calls the callback for every literal occurring in s (an id may repeat). */
+/* Calls the callback for every literal occurring in s (an id may repeat),
+ * sampling from position from (0 for a whole line; a later even offset
+ * skips literals whose anchors lie before it, see e53_prefilter_first). */
 typedef void (*e53_prefilter_hit)(void *ctx, uint32_t id);
-void e53_prefilter_scan(const struct e53_prefilter *pf, const char *s, size_t n,
+void e53_prefilter_scan(const struct e53_prefilter *pf, const char *s, size_t n, size_t from,
 			e53_prefilter_hit hit, void *ctx);
-/* Same, sampling from position from (keep its parity with a block scan's
- * start): literals whose anchors lie before from are not looked for. */
-void e53_prefilter_scan_from(const struct e53_prefilter *pf, const char *s, size_t n, size_t from,
-			     e53_prefilter_hit hit, void *ctx);
-/* True when any literal occurs (stops at the first). */
-bool e53_prefilter_any(const struct e53_prefilter *pf, const char *s, size_t n);
 /* For a block of many lines: where a literal occurring in s[0..n) starts,
  * for the first sampled anchor at or after from that verifies, or n when
  * there is none.  Literals lying wholly at or after from are never missed;
