@@ -266,6 +266,12 @@ static size_t strip_escapes(const char *line, size_t len, char *out)
 
 static void deliver(struct e53_analyzer *an, const char *line, size_t len, uint64_t lineno);
 
+/* A line a GUI wrapper printed as a C string: ... "message\n" */
+static bool gui_quoted(const char *line, size_t len)
+{
+	return len >= 4 && line[len - 1] == '"' && line[len - 2] == 'n' && line[len - 3] == '\\';
+}
+
 static void on_line(void *ctx, const char *line, size_t len, uint64_t lineno)
 {
 	struct e53_analyzer *an = ctx;
@@ -274,8 +280,7 @@ static void on_line(void *ctx, const char *line, size_t len, uint64_t lineno)
 		len = strip_escapes(line, len, an->clean);
 		line = an->clean;
 	}
-	/* a line a GUI wrapper printed as a C string: ... "message\n" */
-	if (len >= 4 && line[len - 1] == '"' && line[len - 2] == 'n' && line[len - 3] == '\\') {
+	if (gui_quoted(line, len)) {
 		const char *q = memchr(line, '"', len - 3 < 48 ? len - 3 : 48);
 
 		if (q && (q == line || q[-1] == ' ')) {
@@ -334,43 +339,60 @@ static size_t view_len(const char *q, size_t len, size_t max_line)
 	return len && q[len - 1] == '\r' ? len - 1 : len;
 }
 
-/* A line that gives no event: counted, and shown to the builder only as
- * far as such a line can matter. */
-static void quiet_line(struct e53_analyzer *an, const char *q, size_t len)
+/* One whole line of raw length len counted as the splitter counts it
+ * (one longer than max_line is cut). */
+static void count_line(struct e53_lines *l, size_t len)
 {
-	struct e53_lines *l = &an->lines;
-	size_t cl = view_len(q, len, l->max_line);
-
 	l->newlines++;
 	l->lineno++;
 	if (len > l->max_line) {
 		l->cut_lines++;
 		l->skipped_bytes += len - l->max_line;
 	}
+}
+
+/* A line that gives no event: counted, and shown to the builder only as
+ * far as such a line can matter. */
+static void quiet_line(struct e53_analyzer *an, const char *q, size_t len)
+{
+	count_line(&an->lines, len);
 	if (an->opt->format != E53_FMT_EVENTS)
-		e53_builder_quiet_line(an->b, q, cl, l->lineno);
+		e53_builder_quiet_line(an->b, q, view_len(q, len, an->lines.max_line), an->lines.lineno);
+}
+
+/* The start of the first line at or after q (a line start) that holds a
+ * rule literal, or end; *hit: where the literal starts. */
+static const char *cand_line(const struct e53_rules *rs, const char *p, const char *q, const char *end,
+			     size_t *hit)
+{
+	const char *ls;
+
+	*hit = e53_rules_next_candidate(rs, p, (size_t)(end - p), (size_t)(q - p));
+	if (*hit >= (size_t)(end - p))
+		return end;
+	ls = p + *hit > q ? memrchr(q, '\n', (size_t)(p + *hit - q)) : NULL;
+	return ls ? ls + 1 : q;
 }
 
 /* Lines the per-line path rewrites (terminal escapes, GUI-quoted lines)
  * and a member's first line (a crash report header) take the full path. */
 static bool needs_full_path(const struct e53_analyzer *an, const char *q, size_t len, bool esc)
 {
-	size_t cl = len && q[len - 1] == '\r' ? len - 1 : len;
-
-	return esc || an->lines.lineno == 0 ||
-	       (cl >= 4 && q[cl - 1] == '"' && q[cl - 2] == 'n' && q[cl - 3] == '\\');
+	return esc || an->lines.lineno == 0 || gui_quoted(q, len && q[len - 1] == '\r' ? len - 1 : len);
 }
 
-/* A block through the line splitter, lines without a rule literal on a
- * short path.  The block's whole lines are scanned for literals in one
- * pass (e53_rules_next_candidate); a line with none gives no event, so it
- * only moves the line count and the builder's extent.  Lines spanning
- * blocks and those of needs_full_path() take the full path. */
-static void feed_block(struct e53_analyzer *an, const char *p, size_t n)
+/* A block's lines into the builder.  A line holding a rule literal takes
+ * the full path, or, when the matcher thread has done the block (sl), its
+ * events are taken from the slot; the quiet lines between give no event,
+ * so they only move the line count and the builder's extent, and are
+ * counted in one pass where none of them needs a look of its own.  Lines
+ * spanning blocks, lines past what the matcher did, and those of
+ * needs_full_path() take the full path. */
+static void walk(struct e53_analyzer *an, const char *p, size_t n, const struct pp_slot *sl)
 {
 	struct e53_lines *l = &an->lines;
-	const char *last, *q, *end, *esc;
-	size_t hit;
+	const char *q = p, *last, *end, *esc, *known, *cand, *slow_until;
+	size_t k = 0, hit;
 
 	if (l->pending) {
 		const char *nl = memchr(p, '\n', n);
@@ -380,38 +402,69 @@ static void feed_block(struct e53_analyzer *an, const char *p, size_t n)
 			return;
 		}
 		e53_lines_feed(l, p, (size_t)(nl + 1 - p));
-		n -= (size_t)(nl + 1 - p);
-		p = nl + 1;
+		q = nl + 1;
 	}
-	last = n ? memrchr(p, '\n', n) : NULL;
+	last = q < p + n ? memrchr(q, '\n', (size_t)(p + n - q)) : NULL;
 	if (!last) {
-		e53_lines_feed(l, p, n);
+		e53_lines_feed(l, q, (size_t)(p + n - q));
 		return;
 	}
 	end = last + 1;
-	hit = e53_rules_next_candidate(an->rs, p, (size_t)(end - p), 0);
-	esc = memchr(p, '\033', (size_t)(end - p));
+	known = sl ? p + sl->done : end;
+	cand = !sl ? cand_line(an->rs, p, q, end, &hit) : sl->nlines ? p + sl->lines[0].off : known;
+	slow_until = q;
+	esc = memchr(q, '\033', (size_t)(end - q));
 	if (!esc)
 		esc = end;
-	for (q = p; q < end;) {
-		const char *nl = memchr(q, '\n', (size_t)(end - q));
-		size_t len = (size_t)(nl - q);
+	while (q < end) {
+		const char *nl;
+		size_t len;
 
-		if ((size_t)(nl - p) > hit || needs_full_path(an, q, len, esc < nl)) {
+		if (q < cand && q < known && q >= slow_until) {
+			const char *stop = cand < known ? cand : known;
+			size_t nq = (size_t)(stop - q) <= l->max_line && l->lineno && !e53_builder_embedded(an->b) ?
+					    e53_rules_plain_lines(an->rs, q, (size_t)(stop - q)) : SIZE_MAX;
+
+			if (nq != SIZE_MAX) {
+				l->newlines += nq;
+				l->lineno += nq;
+				if (an->opt->format != E53_FMT_EVENTS)
+					e53_builder_quiet_lines(an->b, l->lineno, nq);
+				q = stop;
+				continue;
+			}
+			slow_until = stop;
+		}
+		nl = memchr(q, '\n', (size_t)(end - q));
+		len = (size_t)(nl - q);
+		if (q >= known || (q == cand && !sl) || needs_full_path(an, q, len, esc < nl)) {
 			e53_lines_feed(l, q, len + 1);
-			if ((size_t)(nl - p) > hit)
-				hit = e53_rules_next_candidate(an->rs, p, (size_t)(end - p), (size_t)(nl + 1 - p));
 			if (esc < nl) {
 				esc = memchr(nl + 1, '\033', (size_t)(end - nl - 1));
 				if (!esc)
 					esc = end;
 			}
+		} else if (q == cand) {
+			const struct pp_line *pl = &sl->lines[k];
+			unsigned i;
+
+			count_line(l, len);
+			for (i = 0; i < pl->n; i++) {
+				an->evs[i] = sl->evs[pl->first + i];
+				an->evs[i].line = l->lineno;
+			}
+			an->nev = pl->n;
+			deliver(an, q, view_len(q, len, l->max_line), l->lineno);
 		} else {
 			quiet_line(an, q, len);
 		}
+		if (q == cand) {
+			k++;
+			cand = !sl ? cand_line(an->rs, p, nl + 1, end, &hit) :
+			       k < sl->nlines ? p + sl->lines[k].off : known;
+		}
 		q = nl + 1;
 	}
-	/* an unfinished last line waits in the splitter's carry */
 	if (end < p + n)
 		e53_lines_feed(l, end, (size_t)(p + n - end));
 }
@@ -436,14 +489,15 @@ static void pp_match(struct pp *pp, struct pp_slot *sl)
 	else
 		q = (size_t)((const char *)memchr(p, '\n', sl->n) + 1 - p);
 	sl->body = q;
-	for (hit = e53_rules_next_candidate(pp->rs, p, end, q); hit < end;
-	     hit = e53_rules_next_candidate(pp->rs, p, end, q)) {
-		const char *ls = hit > q ? memrchr(p + q, '\n', hit - q) : NULL;
-		const char *nl = memchr(p + hit, '\n', end - hit);
-		size_t start = ls ? (size_t)(ls + 1 - p) : q;
-		size_t len = (size_t)(nl - (p + start)), from;
+	for (;;) {
+		const char *ls = cand_line(pp->rs, p, p + q, p + end, &hit), *nl;
+		size_t start = (size_t)(ls - p), len, from;
 		uint32_t first = (uint32_t)sl->nevs;
 
+		if (start == end)
+			break;
+		nl = memchr(p + hit, '\n', end - hit);
+		len = (size_t)(nl - ls);
 		if (sl->nevs + MAX_LINE_EVENTS > PP_MAX_EVENTS) {
 			sl->done = start;
 			return;
@@ -565,94 +619,18 @@ static struct pp *pp_get(struct e53_analyzer *an)
 	return pp;
 }
 
-/* Walker: a matched slot through the line splitter and the builder, as
- * feed_block does, with the matcher's events for the lines it did. */
-static void pp_walk(struct e53_analyzer *an, struct pp_slot *sl)
+/* With pp->mu held: waits for the oldest queued slot to be matched and
+ * walks it (the lock is let go meanwhile). */
+static void pp_walk_oldest(struct e53_analyzer *an, struct pp *pp)
 {
-	struct e53_lines *l = &an->lines;
-	const char *p = sl->data, *last, *q, *end, *esc, *slow_until;
-	size_t n = sl->n, k = 0;
+	const struct pp_slot *sl = &pp->slot[pp->tail % PP_SLOTS];
 
-	if (l->pending) {
-		const char *nl = memchr(p, '\n', n);
-
-		if (!nl) {
-			e53_lines_feed(l, p, n);
-			return;
-		}
-		e53_lines_feed(l, p, (size_t)(nl + 1 - p));
-		q = nl + 1;
-	} else {
-		q = p;
-	}
-	last = memrchr(q, '\n', (size_t)(p + n - q));
-	if (!last) {
-		e53_lines_feed(l, q, (size_t)(p + n - q));
-		return;
-	}
-	end = last + 1;
-	slow_until = q;
-	esc = memchr(q, '\033', (size_t)(end - q));
-	if (!esc)
-		esc = end;
-	for (; q < end;) {
-		const char *nl;
-		size_t len, off = (size_t)(q - p);
-		bool cand = k < sl->nlines && sl->lines[k].off == off;
-		bool matched = off >= sl->body && off < sl->done;
-
-		/* the quiet lines up to the next one with events, counted in one
-		 * pass when none of them needs a look of its own */
-		if (matched && !cand && q >= slow_until) {
-			const char *stop = p + (k < sl->nlines ? sl->lines[k].off : sl->done);
-			size_t nq = (size_t)(stop - q) <= l->max_line && l->lineno &&
-				    !e53_builder_embedded(an->b) ?
-					    e53_rules_plain_lines(an->rs, q, (size_t)(stop - q)) : SIZE_MAX;
-
-			if (nq != SIZE_MAX) {
-				l->newlines += nq;
-				l->lineno += nq;
-				if (an->opt->format != E53_FMT_EVENTS)
-					e53_builder_quiet_lines(an->b, l->lineno, nq);
-				q = stop;
-				continue;
-			}
-			slow_until = stop;
-		}
-		nl = memchr(q, '\n', (size_t)(end - q));
-		len = (size_t)(nl - q);
-
-		if (!matched || needs_full_path(an, q, len, esc < nl)) {
-			e53_lines_feed(l, q, len + 1);
-			if (esc < nl) {
-				esc = memchr(nl + 1, '\033', (size_t)(end - nl - 1));
-				if (!esc)
-					esc = end;
-			}
-		} else if (cand) {
-			const struct pp_line *pl = &sl->lines[k];
-			unsigned i;
-
-			l->newlines++;
-			l->lineno++;
-			if (len > l->max_line) {
-				l->cut_lines++;
-				l->skipped_bytes += len - l->max_line;
-			}
-			for (i = 0; i < pl->n; i++) {
-				an->evs[i] = sl->evs[pl->first + i];
-				an->evs[i].line = l->lineno;
-			}
-			an->nev = pl->n;
-			deliver(an, q, view_len(q, len, l->max_line), l->lineno);
-		} else {
-			quiet_line(an, q, len);
-		}
-		k += cand;
-		q = nl + 1;
-	}
-	if (end < p + n)
-		e53_lines_feed(l, end, (size_t)(p + n - end));
+	while (pp->mid == pp->tail)
+		pthread_cond_wait(&pp->cv, &pp->mu);
+	pthread_mutex_unlock(&pp->mu);
+	walk(an, sl->data, sl->n, sl);
+	pthread_mutex_lock(&pp->mu);
+	pp->tail++;
 }
 
 /* Walks every slot queued so far (before the builder is touched another
@@ -664,15 +642,8 @@ static void pp_drain(struct e53_analyzer *an)
 	if (!pp || pp->failed)
 		return;
 	pthread_mutex_lock(&pp->mu);
-	while (pp->tail != pp->head) {
-		while (pp->mid == pp->tail)
-			pthread_cond_wait(&pp->cv, &pp->mu);
-		pthread_mutex_unlock(&pp->mu);
-		pp_walk(an, &pp->slot[pp->tail % PP_SLOTS]);
-		pthread_mutex_lock(&pp->mu);
-		pp->tail++;
-		pthread_cond_broadcast(&pp->cv);
-	}
+	while (pp->tail != pp->head)
+		pp_walk_oldest(an, pp);
 	pthread_mutex_unlock(&pp->mu);
 }
 
@@ -686,14 +657,8 @@ static bool pp_feed(struct e53_analyzer *an, const char *p, size_t n)
 	if (!pp || n > UINT32_MAX)
 		return false;
 	pthread_mutex_lock(&pp->mu);
-	while (pp->head - pp->tail == PP_SLOTS) {
-		while (pp->mid == pp->tail)
-			pthread_cond_wait(&pp->cv, &pp->mu);
-		pthread_mutex_unlock(&pp->mu);
-		pp_walk(an, &pp->slot[pp->tail % PP_SLOTS]);
-		pthread_mutex_lock(&pp->mu);
-		pp->tail++;
-	}
+	while (pp->head - pp->tail == PP_SLOTS)
+		pp_walk_oldest(an, pp);
 	sl = &pp->slot[pp->head % PP_SLOTS];
 	pthread_mutex_unlock(&pp->mu);
 	if (sl->alloc < n) {
@@ -713,12 +678,8 @@ static bool pp_feed(struct e53_analyzer *an, const char *p, size_t n)
 	pthread_mutex_lock(&pp->mu);
 	pp->head++;
 	pthread_cond_broadcast(&pp->cv);
-	while (pp->tail != pp->mid) {
-		pthread_mutex_unlock(&pp->mu);
-		pp_walk(an, &pp->slot[pp->tail % PP_SLOTS]);
-		pthread_mutex_lock(&pp->mu);
-		pp->tail++;
-	}
+	while (pp->tail != pp->mid)
+		pp_walk_oldest(an, pp);
 	pthread_mutex_unlock(&pp->mu);
 	return true;
 }
@@ -767,7 +728,7 @@ static void sink_data(void *ctx, const char *p, size_t n)
 	if (e53_sysdiag_data(an->sd, p, n))
 		return;
 	if (!pp_feed(an, p, n))
-		feed_block(an, p, n);
+		walk(an, p, n, NULL);
 }
 
 static void sink_end(void *ctx, const struct e53_origin *o)
